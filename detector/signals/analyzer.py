@@ -1,0 +1,185 @@
+"""Signal recognizers compiled from the rule files, and the analyzer that runs them.
+
+Reading order: :meth:`SignalAnalyzer.analyze` normalizes the text, runs each compiled rule
+over the normalized text, drops matches whose context says they are not what they look like
+(negation, reported speech, "is this real?", a code being *given*), and maps the surviving
+spans back to the original text.
+
+Every pattern is a bounded regex (no unbounded repetition is accepted in rule files), so a
+rule costs at most a constant amount of work per character of text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from detector.normalize import NormalizedText, Normalizer, default_normalizer
+from detector.results import Explanation, Signal
+from detector.signals.rules_schema import Lexicon, Rule, RuleFile, load_rule_dir
+
+RULES_DIR = Path(__file__).resolve().parent / "rules"
+
+#: Characters allowed between an ask and its object: no sentence or clause break.
+_GAP = r"[^,。.!?;\n]"
+_DEFAULT_WINDOW = {"zh": 12, "en": 40}
+#: An object written before its ask ("把验证码发给我") sits close to it.
+_OBJECT_FIRST_WINDOW = {"zh": 6, "en": 25}
+_CLAUSE_BREAK = re.compile(r"[,。.!?;\n:]")
+_SENTENCE_BREAK = re.compile(r"[。.!?;\n]")
+#: How far after a finding an "is this real?" question still refers to it.
+_QUESTION_REACH = 60
+
+
+def _alternation(fragments: tuple[str, ...], lang: str) -> str:
+    body = "|".join(f"(?:{f})" for f in fragments)
+    if lang == "en":
+        return rf"(?<![a-z0-9])(?:{body})(?![a-z0-9])"
+    return f"(?:{body})"
+
+
+@dataclass(frozen=True, slots=True)
+class _Context:
+    negation: dict[str, re.Pattern[str]]
+    reported: dict[str, re.Pattern[str]]
+    question: dict[str, re.Pattern[str]]
+    giving: re.Pattern[str] | None
+
+    @classmethod
+    def from_lexicon(cls, lex: Lexicon) -> _Context:
+        def per_lang(group) -> dict[str, re.Pattern[str]]:
+            return {lang: re.compile(_alternation(getattr(group, lang), lang)) for lang in ("zh", "en")}
+
+        giving = re.compile("|".join(f"(?:{g})" for g in lex.giving)) if lex.giving else None
+        return cls(per_lang(lex.negations), per_lang(lex.reported), per_lang(lex.questions), giving)
+
+    def suppressed(self, text: str, start: int, end: int, anchor: int) -> bool:
+        """Whether the finding ``[start, end)`` is a warning, a report or a question.
+
+        ``anchor`` is where the ask (or the phrase) starts: a negation counts when it sits in
+        the same clause before it.
+        """
+        clause_start = _last_break(_CLAUSE_BREAK, text, anchor)
+        sentence_start = _last_break(_SENTENCE_BREAK, text, start)
+        before = text[clause_start:anchor]
+        sentence = text[sentence_start:end]
+        after = text[sentence_start : end + _QUESTION_REACH]
+        for lang in ("zh", "en"):
+            if self.negation[lang].search(before):
+                return True
+            if self.reported[lang].search(sentence):
+                return True
+            if self.question[lang].search(after):
+                return True
+        return False
+
+
+def _last_break(pattern: re.Pattern[str], text: str, pos: int) -> int:
+    """Index just after the last break before ``pos`` (0 when there is none)."""
+    window_start = max(0, pos - 200)
+    last = window_start
+    for m in pattern.finditer(text, window_start, pos):
+        last = m.end()
+    return last
+
+
+class CompiledRule:
+    """One rule, compiled. ``find`` yields normalized spans ``(start, end, anchor)``."""
+
+    def __init__(self, rule: RuleFile | None, spec: Rule, lexicon: Lexicon, code: str, weight: float):
+        self.code = code
+        self.rule_id = spec.id
+        self.weight = spec.weight if spec.weight is not None else weight
+        self.description = rule.description if rule is not None else code
+        self.kind = spec.kind
+        self.suppressible = spec.kind == "request" or spec.suppressible
+        lang = spec.lang
+        if spec.kind == "request":
+            obj = _alternation(spec.objects, lang)
+            ask = _alternation(getattr(lexicon.asks, lang), lang)
+            w = spec.window if spec.window is not None else _DEFAULT_WINDOW[lang]
+            w2 = min(w, _OBJECT_FIRST_WINDOW[lang])
+            self.prefilter = re.compile(obj)
+            self.pattern = re.compile(
+                f"(?P<a1>{ask}){_GAP}{{0,{w}}}?(?P<o1>{obj})"
+                f"|(?P<o2>{obj}){_GAP}{{0,{w2}}}?(?P<a2>{ask})"
+            )
+        else:
+            self.prefilter = re.compile(_alternation(spec.patterns, lang))
+            self.pattern = self.prefilter
+
+    def find(self, text: str, context: _Context) -> list[tuple[int, int]]:
+        if not self.prefilter.search(text):
+            return []
+        spans = []
+        for m in self.pattern.finditer(text):
+            start, end = m.span()
+            if self.kind == "request":
+                if m.group("a1") is not None:
+                    anchor, obj_end = m.start("a1"), m.end("o1")
+                else:
+                    anchor, obj_end = m.start("a2"), m.end("o2")
+                if context.giving is not None and context.giving.match(text, obj_end):
+                    continue  # "验证码为482913…": a code being given, not asked for
+            else:
+                anchor = start
+            if self.suppressible and context.suppressed(text, start, end, anchor):
+                continue
+            spans.append((start, end))
+        return spans
+
+
+class SignalAnalyzer:
+    """Runs the signal rules over a text; the one entry point is :meth:`analyze`.
+
+    Built from injected parts (a normalizer and compiled rules) so tests and users can swap
+    either; :func:`default_analyzer` builds it from the shipped rule files.
+    """
+
+    def __init__(self, rules: list[CompiledRule], context: _Context, normalizer: Normalizer):
+        self.rules = rules
+        self.context = context
+        self.normalizer = normalizer
+
+    @classmethod
+    def from_directory(cls, directory: Path = RULES_DIR, normalizer: Normalizer | None = None):
+        lexicon, files = load_rule_dir(Path(directory))
+        rules = [
+            CompiledRule(f, spec, lexicon, f.code, f.weight) for f in files for spec in f.rules
+        ]
+        return cls(rules, _Context.from_lexicon(lexicon), normalizer or default_normalizer())
+
+    @property
+    def codes(self) -> list[str]:
+        return sorted({r.code for r in self.rules})
+
+    def analyze(self, text: str | NormalizedText, explain: bool = False) -> list[Signal]:
+        """All signals in ``text``, ordered by position; spans index the original text."""
+        norm = text if isinstance(text, NormalizedText) else self.normalizer.normalize(text)
+        found: dict[tuple[str, int, int], Signal] = {}
+        for rule in self.rules:
+            for start, end in rule.find(norm.text, self.context):
+                o_start, o_end = norm.to_original(start, end)
+                key = (rule.code, o_start, o_end)
+                if key in found and found[key].weight >= rule.weight:
+                    continue
+                found[key] = Signal(
+                    code=rule.code,
+                    start=o_start,
+                    end=o_end,
+                    text=norm.original[o_start:o_end],
+                    weight=rule.weight,
+                    rule_id=rule.rule_id,
+                    explanation=Explanation(rule.rule_id, rule.description, norm.text[start:end])
+                    if explain
+                    else None,
+                )
+        return sorted(found.values(), key=lambda s: (s.start, s.end, s.code))
+
+
+@lru_cache(maxsize=1)
+def default_analyzer() -> SignalAnalyzer:
+    """The analyzer built from the shipped rule files (built once, on first use)."""
+    return SignalAnalyzer.from_directory()
