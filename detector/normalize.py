@@ -295,7 +295,9 @@ def _t2s_replacements(text: str) -> list[tuple[int, int, str]] | None:
     if converted == text:
         return None
     if len(converted) == len(text):
-        return [(i, i + 1, c) for i, (o, c) in enumerate(zip(text, converted, strict=True)) if o != c]
+        return [
+            (i, i + 1, c) for i, (o, c) in enumerate(zip(text, converted, strict=True)) if o != c
+        ]
     # Phrase conversion changed the length: fall back to character by character.
     repls = []
     for i, ch in enumerate(text):

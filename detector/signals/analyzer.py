@@ -50,7 +50,9 @@ class _Context:
     @classmethod
     def from_lexicon(cls, lex: Lexicon) -> _Context:
         def per_lang(group) -> dict[str, re.Pattern[str]]:
-            return {lang: re.compile(_alternation(getattr(group, lang), lang)) for lang in ("zh", "en")}
+            return {
+                lang: re.compile(_alternation(getattr(group, lang), lang)) for lang in ("zh", "en")
+            }
 
         giving = re.compile("|".join(f"(?:{g})" for g in lex.giving)) if lex.giving else None
         return cls(per_lang(lex.negations), per_lang(lex.reported), per_lang(lex.questions), giving)
@@ -88,7 +90,9 @@ def _last_break(pattern: re.Pattern[str], text: str, pos: int) -> int:
 class CompiledRule:
     """One rule, compiled. ``find`` yields normalized spans ``(start, end, anchor)``."""
 
-    def __init__(self, rule: RuleFile | None, spec: Rule, lexicon: Lexicon, code: str, weight: float):
+    def __init__(
+        self, rule: RuleFile | None, spec: Rule, lexicon: Lexicon, code: str, weight: float
+    ):
         self.code = code
         self.rule_id = spec.id
         self.weight = spec.weight if spec.weight is not None else weight

@@ -148,9 +148,7 @@ def load_rule_dir(directory: Path) -> tuple[Lexicon, list[RuleFile]]:
     if not lexicon_path.is_file():
         raise ConfigError(f"rule directory {directory} has no lexicon.yaml", path=str(directory))
     lexicon = _validate(Lexicon, lexicon_path)
-    files = [
-        _validate(RuleFile, p) for p in sorted(directory.glob("*.yaml")) if p != lexicon_path
-    ]
+    files = [_validate(RuleFile, p) for p in sorted(directory.glob("*.yaml")) if p != lexicon_path]
     if not files:
         raise ConfigError(f"rule directory {directory} has no rule files", path=str(directory))
     seen: dict[str, str] = {}

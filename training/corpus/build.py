@@ -194,9 +194,42 @@ EN_HOMOGLYPHS = {
     "Telegram": ["TG", "Tele gram", "telegrm"],
 }
 ZH_NUMERALS = [
-    {"0": "零", "1": "一", "2": "二", "3": "三", "4": "四", "5": "五", "6": "六", "7": "七", "8": "八", "9": "九"},
-    {"0": "〇", "1": "幺", "2": "二", "3": "三", "4": "四", "5": "五", "6": "六", "7": "拐", "8": "八", "9": "勾"},
-    {"0": "零", "1": "壹", "2": "贰", "3": "叁", "4": "肆", "5": "伍", "6": "陆", "7": "柒", "8": "捌", "9": "玖"},
+    {
+        "0": "零",
+        "1": "一",
+        "2": "二",
+        "3": "三",
+        "4": "四",
+        "5": "五",
+        "6": "六",
+        "7": "七",
+        "8": "八",
+        "9": "九",
+    },
+    {
+        "0": "〇",
+        "1": "幺",
+        "2": "二",
+        "3": "三",
+        "4": "四",
+        "5": "五",
+        "6": "六",
+        "7": "拐",
+        "8": "八",
+        "9": "勾",
+    },
+    {
+        "0": "零",
+        "1": "壹",
+        "2": "贰",
+        "3": "叁",
+        "4": "肆",
+        "5": "伍",
+        "6": "陆",
+        "7": "柒",
+        "8": "捌",
+        "9": "玖",
+    },
 ]
 DIGIT_RUN_RE = re.compile(r"(?<![0-9A-Za-z])\d{5,12}(?![0-9A-Za-z])")
 MOBILE_RE = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
@@ -244,7 +277,11 @@ def load_templates(seeds_dir: Path = SEEDS_DIR) -> list[dict]:
             for key in ("label", "category", "lang", "text"):
                 if not tpl.get(key):
                     raise SeedError(f"{tid}: missing {key}")
-            tpl["text"] = " ".join(str(tpl["text"]).split()) if tpl["lang"] == "en" else str(tpl["text"]).strip()
+            tpl["text"] = (
+                " ".join(str(tpl["text"]).split())
+                if tpl["lang"] == "en"
+                else str(tpl["text"]).strip()
+            )
             cats = SCAM_CATEGORIES if tpl["label"] == "scam" else BENIGN_CATEGORIES
             if tpl["label"] not in ("scam", "benign") or tpl["category"] not in cats:
                 raise SeedError(f"{tid}: bad label/category {tpl['label']}/{tpl['category']}")
@@ -327,14 +364,27 @@ def vary_greeting(text: str, tpl: dict, rng: random.Random) -> str:
         greeting = rng.choice(table[style])
         if lang == "zh" and not greeting.endswith(("，", "！", "？", "～")):
             greeting += rng.choice(["，", " ", "？", ""])
-        if lang == "en" and text[:1].isupper() and not text.startswith(("I ", "I'", "PayPal", "Amazon")):
+        if (
+            lang == "en"
+            and text[:1].isupper()
+            and not text.startswith(("I ", "I'", "PayPal", "Amazon"))
+        ):
             if text[1:2].islower():
                 text = text[0].lower() + text[1:]
         return greeting + text
     return text
 
 
-ZH_TO_ASCII = {"，": ",", "。": ".", "！": "!", "？": "?", "：": ":", "；": ";", "（": "(", "）": ")"}
+ZH_TO_ASCII = {
+    "，": ",",
+    "。": ".",
+    "！": "!",
+    "？": "?",
+    "：": ":",
+    "；": ";",
+    "（": "(",
+    "）": ")",
+}
 
 
 def vary_punct_zh(text: str, tpl: dict, rng: random.Random) -> str:
@@ -491,6 +541,7 @@ def expand_template(tpl: dict, slots, seen_texts: set[str]) -> list[dict]:
         if len(rows) >= cap:
             break
         text = fill(tpl["text"], tpl["lang"], slots, rng)
+        obfuscated = False
         if attempt > 0:  # the first row of every template is the plain, slot-filled text
             text = vary_greeting(text, tpl, rng)
             if tpl["lang"] == "zh":
@@ -498,7 +549,9 @@ def expand_template(tpl: dict, slots, seen_texts: set[str]) -> list[dict]:
             else:
                 text = vary_punct_en(text, tpl, rng)
             if rng.random() < OBFUSCATION_RATE * 1.1:
-                text = obfuscate(text, tpl["lang"], rng)
+                obf_text = obfuscate(text, tpl["lang"], rng)
+                obfuscated = obf_text != text
+                text = obf_text
         text = text.strip()
         if not text or text in seen_texts:
             continue
@@ -510,6 +563,7 @@ def expand_template(tpl: dict, slots, seen_texts: set[str]) -> list[dict]:
                 "category": tpl["category"],
                 "lang": tpl["lang"],
                 "group": tpl["id"],
+                "_obfuscated": obfuscated,
             }
         )
     return rows
@@ -527,7 +581,7 @@ def build(seeds_dir: Path = SEEDS_DIR) -> tuple[list[dict], list[dict]]:
 
 def write_csv(rows: list[dict], path: Path = OUT_FILE) -> None:
     with path.open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=COLUMNS, lineterminator="\n")
+        writer = csv.DictWriter(fh, fieldnames=COLUMNS, lineterminator="\n", extrasaction="ignore")
         writer.writeheader()
         writer.writerows(rows)
 
@@ -545,22 +599,30 @@ def report(templates: list[dict], rows: list[dict], out=sys.stdout) -> None:
         if not lr:
             continue
         benign = sum(r["label"] == "benign" for r in lr)
-        p(f"\n[{lang}] rows={len(lr)} scam={len(lr) - benign} benign={benign} ({benign / len(lr):.1%} benign)")
+        p(
+            f"\n[{lang}] rows={len(lr)} scam={len(lr) - benign} benign={benign} ({benign / len(lr):.1%} benign)"
+        )
         rc = Counter((r["label"], r["category"]) for r in lr)
         tc = Counter((t["label"], t["category"]) for t in lt)
         for label, cats in (("scam", SCAM_CATEGORIES), ("benign", BENIGN_CATEGORIES)):
             for cat in cats:
-                p(f"  {label:6s} {cat:28s} templates={tc[(label, cat)]:4d} rows={rc[(label, cat)]:5d}")
+                p(
+                    f"  {label:6s} {cat:28s} templates={tc[(label, cat)]:4d} rows={rc[(label, cat)]:5d}"
+                )
     total_benign = sum(r["label"] == "benign" for r in rows)
     if rows:
         p(f"\noverall benign share: {total_benign / len(rows):.1%}")
-        obf = sum(1 for r in rows if ZWSP in r["text"] or any(0xFF10 <= ord(c) <= 0xFF5A for c in r["text"]))
-        p(f"rows with zero-width/full-width chars: {obf}")
+        for label in ("scam", "benign"):
+            lr = [r for r in rows if r["label"] == label]
+            obf = sum(r["_obfuscated"] for r in lr)
+            p(f"obfuscated {label} rows: {obf}/{len(lr)} ({obf / max(1, len(lr)):.1%})")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="build and print counts without writing")
+    parser.add_argument(
+        "--check", action="store_true", help="build and print counts without writing"
+    )
     parser.add_argument("--out", type=Path, default=OUT_FILE)
     args = parser.parse_args(argv)
     templates, rows = build()
