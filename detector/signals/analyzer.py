@@ -31,6 +31,11 @@ _CLAUSE_BREAK = re.compile(r"[,。.!?;\n:]")
 _SENTENCE_BREAK = re.compile(r"[。.!?;\n]")
 #: How far after a finding an "is this real?" question still refers to it.
 _QUESTION_REACH = 60
+#: Objects this close after a request's end extend its span; phrases this close merge.
+_EXTEND_GAP = 3
+_MERGE_GAP = 1
+#: How far after a phrase a negation ("…不会") still negates it.
+_NEGATION_AFTER_REACH = 12
 
 
 def _alternation(fragments: tuple[str, ...], lang: str) -> str:
@@ -43,8 +48,10 @@ def _alternation(fragments: tuple[str, ...], lang: str) -> str:
 @dataclass(frozen=True, slots=True)
 class _Context:
     negation: dict[str, re.Pattern[str]]
+    negation_after: dict[str, re.Pattern[str]]
     reported: dict[str, re.Pattern[str]]
     question: dict[str, re.Pattern[str]]
+    verdict: dict[str, re.Pattern[str]]
     giving: re.Pattern[str] | None
 
     @classmethod
@@ -55,25 +62,39 @@ class _Context:
             }
 
         giving = re.compile("|".join(f"(?:{g})" for g in lex.giving)) if lex.giving else None
-        return cls(per_lang(lex.negations), per_lang(lex.reported), per_lang(lex.questions), giving)
+        return cls(
+            per_lang(lex.negations),
+            per_lang(lex.negations_after),
+            per_lang(lex.reported),
+            per_lang(lex.questions),
+            per_lang(lex.verdicts),
+            giving,
+        )
 
-    def suppressed(self, text: str, start: int, end: int, anchor: int) -> bool:
+    def suppressed(self, text: str, start: int, end: int, anchor: int, after: bool) -> bool:
         """Whether the finding ``[start, end)`` is a warning, a report or a question.
 
-        ``anchor`` is where the ask (or the phrase) starts: a negation counts when it sits in
-        the same clause before it.
+        A negation counts when it sits in the same clause before ``anchor`` (where the ask
+        starts), or, for phrases (``after``), right after them: "官方客服不会…".
+        Reported speech counts in the sentence up to the finding; a question up to a little
+        after it; a verdict ("…都是诈骗") anywhere in the sentence.
         """
         clause_start = _last_break(_CLAUSE_BREAK, text, anchor)
         sentence_start = _last_break(_SENTENCE_BREAK, text, start)
-        before = text[clause_start:anchor]
-        sentence = text[sentence_start:end]
-        after = text[sentence_start : end + _QUESTION_REACH]
+        negation_zone = text[clause_start:anchor]
+        after_zone = text[end : end + _NEGATION_AFTER_REACH] if after else ""
+        m = _SENTENCE_BREAK.search(text, end, end + 200)
+        sentence = text[sentence_start : m.start() if m else end + 200]
+        reported_zone = text[sentence_start:end]
+        question_zone = text[sentence_start : end + _QUESTION_REACH]
         for lang in ("zh", "en"):
-            if self.negation[lang].search(before):
-                return True
-            if self.reported[lang].search(sentence):
-                return True
-            if self.question[lang].search(after):
+            if (
+                self.negation[lang].search(negation_zone)
+                or (after_zone and self.negation_after[lang].match(after_zone.lstrip()))
+                or self.reported[lang].search(reported_zone)
+                or self.question[lang].search(question_zone)
+                or self.verdict[lang].search(sentence)
+            ):
                 return True
         return False
 
@@ -127,12 +148,30 @@ class CompiledRule:
                     anchor, obj_end = m.start("a2"), m.end("o2")
                 if context.giving is not None and context.giving.match(text, obj_end):
                     continue  # "验证码为482913…": a code being given, not asked for
+                end = self._extend(text, end)
             else:
                 anchor = start
-            if self.suppressible and context.suppressed(text, start, end, anchor):
+            if self.suppressible and context.suppressed(
+                text, start, end, anchor, after=self.kind == "phrase"
+            ):
                 continue
             spans.append((start, end))
         return spans
+
+    def _extend(self, text: str, end: int) -> int:
+        """Stretch a request over the objects right after it: "信用卡的有效期", "ID card number"."""
+        for _ in range(4):  # bounded: a hostile run of objects cannot chain forever
+            new_end = end
+            pos = max(0, end - 12)
+            limit = end + _EXTEND_GAP
+            while (m := self.prefilter.search(text, pos, limit + 40)) and m.start() <= limit:
+                if m.end() > new_end and not _CLAUSE_BREAK.search(text, end, max(end, m.start())):
+                    new_end = m.end()
+                pos = m.start() + 1
+            if new_end == end:
+                break
+            end = new_end
+        return end
 
 
 class SignalAnalyzer:
@@ -162,15 +201,26 @@ class SignalAnalyzer:
     def analyze(self, text: str | NormalizedText, explain: bool = False) -> list[Signal]:
         """All signals in ``text``, ordered by position; spans index the original text."""
         norm = text if isinstance(text, NormalizedText) else self.normalizer.normalize(text)
-        found: dict[tuple[str, int, int], Signal] = {}
+        hits: list[tuple[str, int, int, CompiledRule]] = []
         for rule in self.rules:
-            for start, end in rule.find(norm.text, self.context):
-                o_start, o_end = norm.to_original(start, end)
-                key = (rule.code, o_start, o_end)
-                if key in found and found[key].weight >= rule.weight:
-                    continue
-                found[key] = Signal(
-                    code=rule.code,
+            hits.extend(
+                (rule.code, start, end, rule) for start, end in rule.find(norm.text, self.context)
+            )
+        hits.sort(key=lambda h: (h[0], h[1], -h[2]))
+        merged: list[tuple[str, int, int, CompiledRule]] = []
+        for code, start, end, rule in hits:
+            if merged and merged[-1][0] == code and start <= merged[-1][2] + _MERGE_GAP:
+                last = merged[-1]
+                best = last[3] if last[3].weight >= rule.weight else rule
+                merged[-1] = (code, last[1], max(last[2], end), best)
+            else:
+                merged.append((code, start, end, rule))
+        signals = []
+        for code, start, end, rule in merged:
+            o_start, o_end = norm.to_original(start, end)
+            signals.append(
+                Signal(
+                    code=code,
                     start=o_start,
                     end=o_end,
                     text=norm.original[o_start:o_end],
@@ -180,7 +230,8 @@ class SignalAnalyzer:
                     if explain
                     else None,
                 )
-        return sorted(found.values(), key=lambda s: (s.start, s.end, s.code))
+            )
+        return sorted(signals, key=lambda s: (s.start, s.end, s.code))
 
 
 @lru_cache(maxsize=1)

@@ -114,8 +114,10 @@ class Lexicon(_Strict):
     version: int = 1
     asks: PerLang
     negations: PerLang
+    negations_after: PerLang
     reported: PerLang
     questions: PerLang
+    verdicts: PerLang
     giving: tuple[str, ...] = ()
 
     @field_validator("giving")

@@ -231,8 +231,8 @@ ZH_NUMERALS = [
         "9": "玖",
     },
 ]
-DIGIT_RUN_RE = re.compile(r"(?<![0-9A-Za-z])\d{5,12}(?![0-9A-Za-z])")
-MOBILE_RE = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
+DIGIT_RUN_RE = re.compile(r"(?<![0-9A-Za-z])[0-9]{5,12}(?![0-9A-Za-z])")
+MOBILE_RE = re.compile(r"(?<![0-9])(1[3-9][0-9])([0-9]{4})([0-9]{4})(?![0-9])")
 
 
 class SeedError(ValueError):

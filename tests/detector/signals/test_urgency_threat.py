@@ -16,7 +16,7 @@ POSITIVE = [
     ("请在今天下午5点前完成操作，否则账户将被注销", "注销"),
     ("逾期未处理将上报征信系统", "逾期"),
     ("再不处理，我们将冻结您名下所有账户", "冻结"),
-    ("您已涉嫌违法，警方将对您发出逮捕令", "逮捕令"),
+    ("您已涉嫌违法，警方将对您发出逮捕令", "逮捕"),
     ("您的账号已被标记，24小时内不申诉将永久封号", "封号"),
     # obfuscated
     ("您的帳戶將被凍結，請立即處理", "凍結"),
@@ -29,7 +29,7 @@ POSITIVE = [
         "Your account will be suspended within 24 hours unless you confirm your details.",
         "suspended",
     ),
-    ("There is an arrest warrant in your name, you must act now.", "arrest warrant"),
+    ("There is an arrest warrant in your name, you must act now.", "arrest"),
     ("If you don't pay today we will take legal action against you.", "legal action"),
     ("Your funds will be frozen unless you complete verification in 30 minutes.", "frozen"),
     ("You will be arrested if you hang up this call.", "arrested"),
