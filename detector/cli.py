@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -51,6 +52,18 @@ def _read_text(text: str) -> str:
         raise InvalidInputError(f"standard input is not UTF-8: {exc.reason}") from None
 
 
+ModelDir = Annotated[
+    Path | None,
+    typer.Option("--model", help="Model directory (default: the shipped models/)."),
+]
+
+
+def _detector(model: Path | None):
+    from detector.engine import Detector
+
+    return Detector.load(model)
+
+
 @messages_app.command("check")
 def messages_check(
     text: Annotated[str, typer.Argument(help="The message; '-' reads it from standard input.")],
@@ -58,17 +71,52 @@ def messages_check(
         str | None, typer.Option(help="The organisation the sender claims to be.")
     ] = None,
     explain: Annotated[bool, typer.Option(help="Add the rule behind each signal.")] = False,
+    model: ModelDir = None,
 ) -> None:
-    """Score one message and print its assessment as JSON."""
+    """Score one message and print its MessageAssessment as JSON."""
 
     def work() -> dict[str, Any]:
         from detector.signals import default_analyzer
 
-        signals = default_analyzer().analyze(_read_text(text), explain=explain)
-        return {
-            "claimed_org": claimed_org,
-            "signals": [s.to_dict(explain=explain) for s in signals],
-        }
+        message = _read_text(text)
+        assessment = _detector(model).score_message(message)
+        out = assessment.to_dict()
+        if explain:  # the explanation is a separate object, returned only when asked
+            out["signals"] = [
+                s.to_dict(explain=True) for s in default_analyzer().analyze(message, explain=True)
+            ]
+        if claimed_org is not None:
+            out["claimed_org"] = claimed_org
+        return out
+
+    _run(work)
+
+
+@messages_app.command("score")
+def messages_score(
+    input_csv: Annotated[Path, typer.Argument(help="CSV with a text column (UTF-8).")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the scored CSV.")],
+    text_column: Annotated[str, typer.Option(help="Name of the text column.")] = "text",
+    chunk_rows: Annotated[int, typer.Option(min=1, max=100_000, help="Rows per chunk.")] = 2_000,
+    model: ModelDir = None,
+    progress: Annotated[bool, typer.Option(help="Show a progress bar on stderr.")] = True,
+) -> None:
+    """Score every row of a CSV, streaming in chunks; prints a summary as JSON."""
+
+    def work() -> dict[str, Any]:
+        from tqdm import tqdm
+
+        from detector.batch import count_rows, score_csv
+
+        detector = _detector(model)
+        total = count_rows(input_csv)
+        with tqdm(
+            total=total, unit="rows", disable=not progress, file=sys.stderr, dynamic_ncols=True
+        ) as bar:
+            counts = score_csv(
+                detector, input_csv, output, text_column, chunk_rows, on_progress=bar.update
+            )
+        return {"output": str(output), "model_version": detector.model_version, **counts}
 
     _run(work)
 
@@ -86,6 +134,84 @@ def messages_normalize(
         return {"original": norm.original, "normalized": norm.text}
 
     _run(work)
+
+
+@app.command("train")
+def train_cmd(
+    data: Annotated[
+        Path | None, typer.Option(help="Labelled CSV (text,label[,category,lang,group]).")
+    ] = None,
+    target: Annotated[str, typer.Option(help="label or category.")] = "category",
+    output: Annotated[Path, typer.Option(help="Model directory to write.")] = Path("models"),
+    eval_dir: Annotated[
+        Path | None,
+        typer.Option(help="Also evaluate on these files and record the figures in the card."),
+    ] = None,
+) -> None:
+    """Train the message model (default: the shipped corpus) and write its artifacts."""
+
+    def work() -> dict[str, Any]:
+        from training.model_card import write_model_card
+        from training.train import DEFAULT_CORPUS, train
+
+        manifest = train(
+            data or DEFAULT_CORPUS,
+            output,
+            target,
+            progress=lambda msg: typer.echo(msg, err=True),
+        )
+        evaluation = None
+        if eval_dir is not None:
+            from detector.engine import Detector
+            from training.evaluate import evaluate_path
+
+            typer.echo(f"evaluating on {eval_dir}", err=True)
+            evaluation = evaluate_path(Detector.load(output), eval_dir)
+        write_model_card(output, manifest, evaluation)
+        return {
+            "model_version": manifest["model_version"],
+            "thresholds": manifest["thresholds"],
+            "cv": {
+                k: manifest["cv"][k]
+                for k in ("pr_auc", "recall_at_warn", "benign_flag_rate_at_warn")
+            },
+            "training_seconds": manifest["training_seconds"],
+            "evaluation": evaluation,
+        }
+
+    _run(work)
+
+
+@app.command("evaluate")
+def evaluate_cmd(
+    data: Annotated[Path, typer.Option(help="A .csv or .jsonl file, or a directory of them.")],
+    model: ModelDir = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Write the figures here.")] = None,
+) -> None:
+    """Measure a model: recall per category, flag rate per benign source, PR-AUC."""
+
+    def work() -> None:
+        from detector.engine import Detector
+        from training.evaluate import evaluate_path, format_report
+
+        detector = _detector(model) if model else Detector.load()
+        results = evaluate_path(detector, data)
+        if json_out is not None:
+            json_out.write_text(
+                json.dumps(
+                    {"model_version": detector.model_version, "results": results},
+                    ensure_ascii=False,
+                    indent=2,
+                ),
+                encoding="utf-8",
+            )
+        typer.echo(format_report(results, detector))
+
+    try:
+        work()
+    except KefuguardError as exc:
+        typer.echo(json.dumps(exc.to_dict(), ensure_ascii=False), err=True)
+        raise typer.Exit(EXIT_USAGE) from None
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -40,3 +40,9 @@ class ConfigError(KefuguardError):
     """A shipped or user-supplied data file (rules, variants…) is malformed."""
 
     code = "config_error"
+
+
+class ModelError(KefuguardError):
+    """A model directory is missing, incomplete, tampered with or built for other versions."""
+
+    code = "model_error"

@@ -45,3 +45,29 @@ class Signal:
         if explain and self.explanation is not None:
             out["explanation"] = self.explanation.to_dict()
         return out
+
+
+@dataclass(frozen=True, slots=True)
+class MessageAssessment:
+    """The answer for one message (DESIGN.md): risk, verdict, evidence and a warning."""
+
+    risk: float
+    verdict: str  # allow | warn | block
+    is_scam: bool
+    category: str | None
+    signals: tuple[Signal, ...]
+    contacts: tuple[dict[str, Any], ...]
+    warning: str | None
+    model_version: str
+
+    def to_dict(self, explain: bool = False) -> dict[str, Any]:
+        return {
+            "risk": round(self.risk, 4),
+            "verdict": self.verdict,
+            "is_scam": self.is_scam,
+            "category": self.category,
+            "signals": [s.to_dict(explain=explain) for s in self.signals],
+            "contacts": list(self.contacts),
+            "warning": self.warning,
+            "model_version": self.model_version,
+        }

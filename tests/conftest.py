@@ -5,8 +5,11 @@ from __future__ import annotations
 import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
+
+DATA = Path(__file__).resolve().parent / "data"
 
 
 @contextmanager
@@ -32,3 +35,31 @@ def _deadline(seconds: int) -> Iterator[None]:
 @pytest.fixture
 def deadline():
     return _deadline
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory) -> Path:
+    """A small model trained on ``tests/data/tiny_corpus.csv`` (repeated so CV has groups)."""
+    import pandas as pd
+
+    from training.train import Params, train
+
+    base = pd.read_csv(DATA / "tiny_corpus.csv", dtype=str, keep_default_na=False)
+    copies = []
+    for k in range(3):
+        c = base.copy()
+        c["text"] = c["text"] + ("" if k == 0 else f" {k}")
+        c["group"] = c["group"] + f"-{k}"
+        copies.append(c)
+    path = tmp_path_factory.mktemp("corpus") / "tiny.csv"
+    pd.concat(copies).to_csv(path, index=False)
+    out = tmp_path_factory.mktemp("model")
+    train(path, out, "category", Params(min_df=1, max_features=5000))
+    return out
+
+
+@pytest.fixture(scope="session")
+def tiny_detector(tiny_model_dir):
+    from detector.engine import Detector
+
+    return Detector.load(tiny_model_dir)

@@ -30,9 +30,7 @@ def test_when_messages_check_then_json_signals_with_original_spans():
 
 
 def test_when_text_on_stdin_then_read_from_stdin():
-    proc = run(
-        "messages", "check", "-", "--explain", stdin=b"send me the verification code"
-    )
+    proc = run("messages", "check", "-", "--explain", stdin=b"send me the verification code")
     assert proc.returncode == 0, proc.stderr
     (signal,) = json.loads(proc.stdout)["signals"]
     assert signal["code"] == "requests_otp"

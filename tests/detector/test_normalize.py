@@ -142,7 +142,31 @@ def test_when_variant_file_bad_then_config_error(source, message):
 # --- properties -------------------------------------------------------------------------
 
 _interesting = st.sampled_from(
-    [*list("验证码微信客服银行卡密码幺一二三四五六七八九〇两壹贰叁驗證碼帳號①⑧❶ＡＢＣ１２３"), "\u200b", "\u202e", "️", "⃣", "\xad", " ", "\u3000", ".", "-", "*", "\x00", "薇信", "V信", "vx", "扣扣", "企鹅", "yzm", "zfb", "Q Q", "加v", "kf", "验.证.码"]
+    [
+        *list("验证码微信客服银行卡密码幺一二三四五六七八九〇两壹贰叁驗證碼帳號①⑧❶ＡＢＣ１２３"),
+        "\u200b",
+        "\u202e",
+        "️",
+        "⃣",
+        "\xad",
+        " ",
+        "\u3000",
+        ".",
+        "-",
+        "*",
+        "\x00",
+        "薇信",
+        "V信",
+        "vx",
+        "扣扣",
+        "企鹅",
+        "yzm",
+        "zfb",
+        "Q Q",
+        "加v",
+        "kf",
+        "验.证.码",
+    ]
 )
 texts = st.lists(st.one_of(_interesting, st.text(max_size=4)), max_size=40).map("".join)
 SETTINGS = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])

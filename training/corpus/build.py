@@ -74,7 +74,80 @@ ZH_GREETINGS = {
 }
 EN_GREETINGS = {
     "formal": ["Hello, ", "Hi, ", "Dear customer, ", "Good day, ", "Hello there, "],
-    "casual": ["hey ", "Hi! ", "hey, ", "hiya ", "Hello "],
+    "casual": ["hey ", "Hi! ", "hey, ", "hiya ", "Hello, "],
+}
+# Sentence starters that may be lower-cased after a greeting is prepended (never names/brands).
+EN_LOWERABLE_STARTERS = {
+    "Your",
+    "We",
+    "We've",
+    "We're",
+    "This",
+    "Thanks",
+    "Thank",
+    "Sorry",
+    "Please",
+    "Can",
+    "Could",
+    "Is",
+    "Are",
+    "Did",
+    "Do",
+    "Does",
+    "Just",
+    "Got",
+    "My",
+    "Someone",
+    "How",
+    "Why",
+    "Our",
+    "Good",
+    "Quick",
+    "Oh",
+    "Don't",
+    "To",
+    "The",
+    "It's",
+    "Happy",
+    "That",
+    "Apologies",
+    "Congratulations",
+    "Congrats",
+    "For",
+    "Waited",
+    "Parcel",
+    "Refund",
+    "Selling",
+    "Cheap",
+    "Earn",
+    "Limited",
+    "Free",
+    "Yeah",
+    "Sure",
+    "Meeting",
+    "Rent",
+    "Dinner",
+    "New",
+    "Guess",
+    "Which",
+    "What",
+    "Where",
+    "A",
+    "Team",
+    "Boss",
+    "Scan",
+    "Hey",
+    "Some",
+    "Reseller",
+    "Pre-approved",
+    "Court",
+    "Immigration",
+    "Jury",
+    "Important",
+    "Reminder",
+    "If",
+    "I'm",
+    "It",
 }
 CASUAL_CATEGORIES = {"chat", "impersonation_acquaintance", "user_question", "user_complaint"}
 ZH_GREETING_RE = re.compile(
@@ -364,17 +437,14 @@ def vary_greeting(text: str, tpl: dict, rng: random.Random) -> str:
         greeting = rng.choice(table[style])
         if lang == "zh" and not greeting.endswith(("，", "！", "？", "～")):
             greeting += rng.choice(["，", " ", "？", ""])
-        if (
-            lang == "en"
-            and text[:1].isupper()
-            and not text.startswith(("I ", "I'", "PayPal", "Amazon"))
-        ):
-            if text[1:2].islower():
-                text = text[0].lower() + text[1:]
+        first_word = text.split(" ", 1)[0].rstrip(",.!?:")
+        if lang == "en" and first_word in EN_LOWERABLE_STARTERS:
+            text = text[0].lower() + text[1:]
         return greeting + text
     return text
 
 
+POLITE_EMOJI_CATEGORIES = {"fake_customer_service", "payment_lure", "support_reply", "marketing"}
 ZH_TO_ASCII = {
     "，": ",",
     "。": ".",
@@ -401,8 +471,9 @@ def vary_punct_zh(text: str, tpl: dict, rng: random.Random) -> str:
     elif r < 0.22 and text.endswith(("！", "!")):
         text = text + text[-1]
     elif r < 0.27 and tpl["category"] in CASUAL_CATEGORIES:
-        text = text.rstrip("。.") + rng.choice(["~", "～", "哈", "🙏", "😂", "。。", "！", "?"])
-    elif r < 0.30 and tpl["label"] == "scam" and tpl["category"] != "impersonation_authority":
+        text = text.rstrip("。.") + rng.choice(["~", "～", "哈", "🙏", "😂", "。。", "！", "哈哈"])
+    elif r < 0.30 and tpl["category"] in POLITE_EMOJI_CATEGORIES:
+        # service-style emoji on both real support replies and fake customer service
         text = text + rng.choice(["🙏", "😊", "～", "[微笑]", "[抱拳]"])
     return text
 

@@ -1,0 +1,151 @@
+"""The Detector: the one orchestrator from text to MessageAssessment.
+
+Reading order of :meth:`Detector.score_messages`: check input → featurize (normalize once,
+find signals, char n-grams) → calibrated classifier → risk = probability of the scam classes →
+verdict from the manifest's thresholds → category → warning sentence. No network or database
+I/O happens here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from detector.errors import ConfigError, InvalidInputError, TextTooLongError
+from detector.model import MessageModel, load_message_model
+from detector.normalize import DATA_DIR, MAX_TEXT_CHARS
+from detector.results import MessageAssessment, Signal
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_LATIN = re.compile(r"[A-Za-z]")
+#: Signals in the order they are named in a warning: sensitive requests first.
+_WARNING_PRIORITY = (
+    "requests_otp",
+    "requests_password",
+    "requests_bank_card",
+    "requests_card_secret",
+    "requests_account_login",
+    "requests_identity",
+    "remote_control",
+    "payment_lure",
+    "off_platform",
+    "urgency_threat",
+    "official_claim",
+)
+
+
+def detect_language(text: str) -> str:
+    """'zh' when Chinese characters make up a fair share of the letters, else 'en'."""
+    cjk = len(_CJK.findall(text))
+    latin = len(_LATIN.findall(text))
+    return "zh" if cjk and cjk * 3 >= latin else "en"
+
+
+@lru_cache(maxsize=1)
+def load_warnings() -> dict[str, dict[str, str]]:
+    path = DATA_DIR / "warnings.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    table = data.get("warnings") if isinstance(data, dict) else None
+    if not isinstance(table, dict) or "default" not in table:
+        raise ConfigError(f"{path} needs a 'warnings' mapping with a 'default' entry")
+    for code, langs in table.items():
+        if not isinstance(langs, dict) or not {"zh", "en"} <= set(langs):
+            raise ConfigError(f"{path}: warning {code!r} needs 'zh' and 'en' sentences")
+    return table
+
+
+def warning_for(signals: Sequence[Signal], lang: str) -> str:
+    table = load_warnings()
+    present = {s.code for s in signals}
+    code = next((c for c in _WARNING_PRIORITY if c in present), "default")
+    return table.get(code, table["default"])[lang]
+
+
+class Detector:
+    """Scores messages with a loaded :class:`MessageModel`.
+
+    Build it with :meth:`load` (verifies the artifacts) or inject a model for tests.
+    """
+
+    def __init__(self, model: MessageModel, max_chars: int = MAX_TEXT_CHARS):
+        self.model = model
+        self.max_chars = max_chars
+        classes = list(model.pipeline.classes_)
+        scam = set(model.scam_classes)
+        self._scam_idx = np.array([i for i, c in enumerate(classes) if c in scam], dtype=int)
+        self._benign_idx = np.array([i for i, c in enumerate(classes) if c not in scam], dtype=int)
+        self._classes = np.array(classes, dtype=object)
+        self.warn_threshold = model.thresholds["warn"]
+        self.block_threshold = model.thresholds["block"]
+        load_warnings()  # fail at start-up, not at the first risky message
+
+    @classmethod
+    def load(cls, model_dir: Path | str | None = None) -> Detector:
+        """Load the model in ``model_dir`` (default: the shipped ``models/``)."""
+        return cls(load_message_model(model_dir))
+
+    @property
+    def model_version(self) -> str:
+        return self.model.version
+
+    def check_text(self, text: object) -> str:
+        if not isinstance(text, str):
+            raise InvalidInputError(f"text must be a string, not {type(text).__name__}")
+        if len(text) > self.max_chars:
+            raise TextTooLongError(
+                f"text has {len(text)} characters; the limit is {self.max_chars}",
+                length=len(text),
+                limit=self.max_chars,
+            )
+        return text
+
+    def score_message(self, text: str) -> MessageAssessment:
+        return self.score_messages([text])[0]
+
+    def score_messages(self, texts: Sequence[str]) -> list[MessageAssessment]:
+        """Score many messages in one vectorized pass."""
+        texts = [self.check_text(t) for t in texts]
+        if not texts:
+            return []
+        features, clf = self.model.pipeline[0], self.model.pipeline[-1]
+        X, signals = features.transform_with_signals(np.asarray(texts, dtype=object)[:, None])
+        proba = clf.predict_proba(X)
+        risk = proba[:, self._scam_idx].sum(axis=1) if len(self._scam_idx) else np.zeros(len(texts))
+        return [
+            self._assessment(text, float(r), p, sig)
+            for text, r, p, sig in zip(texts, risk, proba, signals, strict=True)
+        ]
+
+    def risks(self, texts: Sequence[str]) -> np.ndarray:
+        """Only the risk of each text (for evaluation and batch scoring)."""
+        return np.array([a.risk for a in self.score_messages(texts)])
+
+    def _assessment(
+        self, text: str, risk: float, proba: np.ndarray, signals: list[Signal]
+    ) -> MessageAssessment:
+        risk = min(max(risk, 0.0), 1.0)
+        if risk >= self.block_threshold:
+            verdict = "block"
+        elif risk >= self.warn_threshold:
+            verdict = "warn"
+        else:
+            verdict = "allow"
+        is_scam = verdict != "allow"
+        side = self._scam_idx if is_scam and len(self._scam_idx) else self._benign_idx
+        category = str(self._classes[side[np.argmax(proba[side])]]) if len(side) else None
+        warning = warning_for(signals, detect_language(text)) if is_scam else None
+        return MessageAssessment(
+            risk=risk,
+            verdict=verdict,
+            is_scam=is_scam,
+            category=category,
+            signals=tuple(signals),
+            contacts=(),
+            warning=warning,
+            model_version=self.model.version,
+        )

@@ -1,0 +1,146 @@
+"""Features for the message model: a scikit-learn transformer over text.
+
+:class:`MessageFeatures` takes a 2-D array of text (``n_samples × n_columns``, e.g.
+``df[["text"]]``; the columns of a row are joined with a space), normalizes each text once,
+and returns, side by side in one sparse matrix:
+
+* char n-gram TF-IDF of the normalized text with digits masked (``482913`` → ``000000``), so
+  the model learns "a code of six digits", not the digits;
+* signal features: per signal code, whether it fired and its strongest weight, plus a
+  "any sensitive request" flag.
+
+It follows scikit-learn's conventions (``__init__`` stores parameters, learned state ends in
+``_``, ``get_feature_names_out``) and passes ``parametrize_with_checks``. It keeps no training
+text: the fitted vocabulary holds n-grams only.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from detector.normalize import MAX_TEXT_CHARS, NormalizedText, default_normalizer
+from detector.results import Signal
+from detector.signals import SIGNAL_CODES, default_analyzer
+
+_DIGITS = re.compile(r"[0-9]")
+_REQUEST_CODES = tuple(c for c in SIGNAL_CODES if c.startswith("requests_"))
+SIGNAL_FEATURE_NAMES = (
+    *(f"signal__{code}" for code in SIGNAL_CODES),
+    *(f"signal_weight__{code}" for code in SIGNAL_CODES),
+    "signal__any_request",
+    "signal__n_codes",
+)
+
+
+def _texts(X) -> list[str]:
+    """Rows of a 2-D array → one string each (cells joined with a space), length-capped.
+
+    The model reads at most ``MAX_TEXT_CHARS`` characters of a row; callers that must refuse
+    longer input (the API, the CLI) check the limit before they get here.
+    """
+    return [" ".join("" if c is None else str(c) for c in row)[:MAX_TEXT_CHARS] for row in X]
+
+
+def signal_vector(signals: list[Signal]) -> np.ndarray:
+    """The signal part of the feature vector for one text."""
+    n = len(SIGNAL_CODES)
+    vec = np.zeros(len(SIGNAL_FEATURE_NAMES), dtype=np.float64)
+    index = {code: i for i, code in enumerate(SIGNAL_CODES)}
+    for s in signals:
+        i = index[s.code]
+        vec[i] = 1.0
+        vec[n + i] = max(vec[n + i], s.weight)
+    vec[2 * n] = float(any(s.code in _REQUEST_CODES for s in signals))
+    vec[2 * n + 1] = float(vec[:n].sum()) / n
+    return vec
+
+
+class MessageFeatures(TransformerMixin, BaseEstimator):
+    """Normalized char n-gram TF-IDF + signal features (see the module docstring).
+
+    Parameters
+    ----------
+    ngram_range : tuple (min_n, max_n)
+        Char n-gram sizes (``char_wb`` analyzer: n-grams inside word boundaries).
+    max_features : int or None
+        Keep the most frequent n-grams only (bounds the artifact size).
+    min_df : int or float
+        Ignore n-grams in fewer documents than this.
+    signal_weight : float
+        Scale of the signal features relative to the TF-IDF block (0 turns them off).
+    """
+
+    def __init__(self, ngram_range=(1, 3), max_features=None, min_df=1, signal_weight=1.0):
+        self.ngram_range = ngram_range
+        self.max_features = max_features
+        self.min_df = min_df
+        self.signal_weight = signal_weight
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        tags.input_tags.allow_nan = False
+        tags.transformer_tags.preserves_dtype = []  # text in, float32 out
+        return tags
+
+    def fit(self, X, y=None):
+        X = validate_data(self, X, dtype=None, ensure_2d=True, ensure_min_samples=1)
+        normalized = [self._mask(self._normalize(t)) for t in _texts(X)]
+        self.vectorizer_ = TfidfVectorizer(
+            analyzer="char_wb",
+            ngram_range=tuple(self.ngram_range),
+            max_features=self.max_features,
+            min_df=self.min_df,
+            sublinear_tf=True,
+            lowercase=False,
+            dtype=np.float32,
+        ).fit(normalized)
+        self.n_ngrams_ = len(self.vectorizer_.vocabulary_)
+        # The fitted vectorizer keeps the n-grams it dropped; those are fragments of training
+        # texts and have no use at prediction time.
+        if hasattr(self.vectorizer_, "stop_words_"):
+            del self.vectorizer_.stop_words_
+        return self
+
+    def transform(self, X):
+        return self.transform_with_signals(X)[0]
+
+    def transform_with_signals(self, X) -> tuple[sp.csr_matrix, list[list[Signal]]]:
+        """The feature matrix, and the signals found in each row (for the assessment)."""
+        check_is_fitted(self, "vectorizer_")
+        X = validate_data(self, X, dtype=None, ensure_2d=True, reset=False)
+        analyzer = default_analyzer()
+        norms = [self._normalize_full(t) for t in _texts(X)]
+        signals = [analyzer.analyze(n) for n in norms]
+        return self._assemble(norms, signals), signals
+
+    def _assemble(self, norms: list[NormalizedText], signals: list[list[Signal]]) -> sp.csr_matrix:
+        tfidf = self.vectorizer_.transform([self._mask(n.text) for n in norms])
+        sig = np.vstack([signal_vector(s) for s in signals]) if signals else None
+        if sig is None:
+            sig = np.zeros((0, len(SIGNAL_FEATURE_NAMES)))
+        sig = sp.csr_matrix(sig * self.signal_weight, dtype=np.float32)
+        return sp.hstack([tfidf, sig], format="csr", dtype=np.float32)
+
+    def get_feature_names_out(self, input_features=None):
+        check_is_fitted(self, "vectorizer_")
+        grams = [f"char__{g}" for g in self.vectorizer_.get_feature_names_out()]
+        return np.asarray(grams + list(SIGNAL_FEATURE_NAMES), dtype=object)
+
+    @staticmethod
+    def _normalize_full(text: str) -> NormalizedText:
+        return default_normalizer().normalize(text)
+
+    @staticmethod
+    def _normalize(text: str) -> str:
+        return default_normalizer().normalize(text).text
+
+    @staticmethod
+    def _mask(text: str) -> str:
+        return _DIGITS.sub("0", text)

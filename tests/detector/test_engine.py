@@ -1,0 +1,75 @@
+"""The Detector: MessageAssessment shape, verdicts, warnings, input checks."""
+
+from __future__ import annotations
+
+import pytest
+
+from detector.engine import detect_language, warning_for
+from detector.errors import InvalidInputError, TextTooLongError
+from detector.results import Signal
+
+SCAM = "您好，我是平台客服，订单异常需要退款，请把手机收到的驗證碼发给我"
+BENIGN = "【速充】您的验证码为482913，5分钟内有效，请勿泄露给他人"
+
+
+def test_when_scam_then_block_or_warn_with_evidence_and_warning(tiny_detector):
+    a = tiny_detector.score_message(SCAM)
+    assert a.verdict in ("warn", "block") and a.is_scam
+    assert a.risk >= tiny_detector.warn_threshold
+    assert a.category in tiny_detector.model.scam_classes
+    otp = next(s for s in a.signals if s.code == "requests_otp")
+    assert SCAM[otp.start : otp.end] == otp.text and "驗證碼" in otp.text
+    assert "验证码" in a.warning
+    d = a.to_dict()
+    assert set(d) == {
+        "risk",
+        "verdict",
+        "is_scam",
+        "category",
+        "signals",
+        "contacts",
+        "warning",
+        "model_version",
+    }
+    assert d["model_version"] == tiny_detector.model_version
+
+
+def test_when_benign_then_allow_without_warning(tiny_detector):
+    a = tiny_detector.score_message(BENIGN)
+    assert a.verdict == "allow" and not a.is_scam and a.warning is None
+    assert a.category not in tiny_detector.model.scam_classes
+    assert 0.0 <= a.risk < tiny_detector.warn_threshold
+
+
+def test_when_batch_then_same_as_one_by_one(tiny_detector):
+    texts = [SCAM, BENIGN, "Send me the verification code", ""]
+    batch = tiny_detector.score_messages(texts)
+    for text, a in zip(texts, batch, strict=True):
+        one = tiny_detector.score_message(text)
+        assert a.verdict == one.verdict and a.risk == pytest.approx(one.risk, abs=1e-9)
+    assert tiny_detector.score_messages([]) == []
+
+
+def test_when_too_long_or_not_text_then_clear_error(tiny_detector):
+    with pytest.raises(TextTooLongError):
+        tiny_detector.score_message("x" * (tiny_detector.max_chars + 1))
+    with pytest.raises(InvalidInputError):
+        tiny_detector.score_message(None)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [("请把验证码发给我", "zh"), ("Send me the code", "en"), ("加我QQ 12345 ok", "zh"), ("", "en")],
+)
+def test_when_text_then_language_detected(text, lang):
+    assert detect_language(text) == lang
+
+
+def test_when_signals_then_warning_names_strongest_request():
+    sig = [
+        Signal("official_claim", 0, 2, "客服", 0.4, "r1"),
+        Signal("requests_password", 3, 5, "密码", 0.9, "r2"),
+    ]
+    assert "密码" in warning_for(sig, "zh")
+    assert "password" in warning_for(sig, "en")
+    assert "support scam" in warning_for([], "en")

@@ -1,0 +1,60 @@
+"""MessageFeatures follows scikit-learn's conventions."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from detector.features import SIGNAL_FEATURE_NAMES, MessageFeatures
+
+
+@parametrize_with_checks(
+    [MessageFeatures(), MessageFeatures(ngram_range=(2, 4), signal_weight=0.5)]
+)
+def test_sklearn_conventions(estimator, check):
+    check(estimator)
+
+
+TEXTS = np.array(
+    [["请把验证码发给我"], ["您的验证码为482913，请勿泄露"], ["Send me the code"], ["你好"]],
+    dtype=object,
+)
+
+
+def test_when_fitted_then_feature_names_match_columns():
+    est = MessageFeatures().fit(TEXTS)
+    X = est.transform(TEXTS)
+    names = est.get_feature_names_out()
+    assert X.shape == (4, len(names))
+    assert list(names[-len(SIGNAL_FEATURE_NAMES) :]) == list(SIGNAL_FEATURE_NAMES)
+    row = X[0].toarray()[0]
+    assert row[list(names).index("signal__requests_otp")] == 1.0
+    assert X[1].toarray()[0][list(names).index("signal__requests_otp")] == 0.0
+
+
+def test_when_digits_differ_then_same_features():
+    est = MessageFeatures().fit(TEXTS)
+    a = est.transform(np.array([["验证码为482913"]], dtype=object)).toarray()
+    b = est.transform(np.array([["验证码为105577"]], dtype=object)).toarray()
+    np.testing.assert_array_equal(a, b)
+
+
+def test_when_fitted_then_no_training_text_is_kept():
+    est = MessageFeatures(ngram_range=(1, 2)).fit(TEXTS)
+    import pickle
+
+    blob = pickle.dumps(est).decode("latin-1")
+    assert "请把验证码发给我".encode().decode("latin-1") not in blob
+    assert not hasattr(est.vectorizer_, "stop_words_")
+
+
+def test_when_1d_input_then_clear_error():
+    with pytest.raises(ValueError, match="2D"):
+        MessageFeatures().fit(np.array(["a", "b"], dtype=object))
+
+
+def test_clone_keeps_parameters():
+    est = MessageFeatures(ngram_range=(2, 5), max_features=10, min_df=2, signal_weight=3.0)
+    assert clone(est).get_params() == est.get_params()

@@ -1,0 +1,100 @@
+"""Write ``MODEL_CARD.md`` for a trained model directory from its manifest (and evaluation)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+KNOWN_WEAKNESSES = """\
+- Trained only on text this project wrote (templates expanded with slot values). Real scams
+  are more varied; long, polished scripts with no sensitive-data request and no platform
+  vocabulary (pure social engineering, "acquaintance" stories) are the weakest point.
+- The thresholds are set on our own corpus out of fold; on real traffic the benign flag rate
+  can be higher. Measure on your own data (`kefuguard evaluate`) and retrain with
+  `kefuguard train --data` when you can.
+- Languages: simplified/traditional Chinese and English. Other languages are scored by char
+  n-grams they do not match; expect low recall.
+- Char n-grams read surface form: a scam reworded with synonyms the corpus never used can
+  slip through; signals (rules) cover the core asks regardless of wording variants.
+"""
+
+
+def _fmt(v: Any) -> str:
+    return "–" if v is None else f"{v:.3f}" if isinstance(v, float) else str(v)
+
+
+def _table(rows: dict[str, Any], head: tuple[str, str]) -> list[str]:
+    out = [f"| {head[0]} | {head[1]} |", "|---|---|"]
+    out += [f"| {k} | {_fmt(v)} |" for k, v in rows.items()]
+    return out
+
+
+def write_model_card(
+    directory: Path, manifest: dict[str, Any], evaluation: list[dict[str, Any]] | None = None
+) -> Path:
+    cv = manifest["cv"]
+    t = manifest["thresholds"]
+    lines = [
+        f"# Model card: kefuguard message model `{manifest['model_version']}`",
+        "",
+        "## What it does",
+        "Scores one chat message: `risk` = calibrated probability that it is a scam (the sum of",
+        "the scam-class probabilities), a `category`, and a verdict from the thresholds below.",
+        "Pipeline: `MessageFeatures` (normalized text → char n-gram TF-IDF with digits masked +",
+        "signal features) → `CalibratedClassifierCV(LinearSVC, sigmoid)`.",
+        "",
+        "## Data",
+        f"- Training file `{manifest['corpus']['file']}` (sha256 "
+        f"`{manifest['corpus']['sha256'][:16]}…`): {manifest['corpus']['rows']} rows in "
+        f"{manifest['corpus']['groups']} template groups, written by this project "
+        "(see `training/corpus/README.md`). No outside dataset, and none of the evaluation",
+        "  sets, was used for training or for choosing thresholds.",
+        f"- Target: `{manifest['target']}`; classes: {', '.join(manifest['classes'])}.",
+        f"- Scam classes: {', '.join(manifest['scam_classes'])}.",
+        "",
+        "## Thresholds",
+        f"- warn ≥ {t['warn']} ({manifest['threshold_rule']['warn']})",
+        f"- block ≥ {t['block']} ({manifest['threshold_rule']['block']})",
+        "- `is_scam` is 1 at warn or above.",
+        "",
+        f"## Cross-validation on our corpus ({cv['splits']}-fold, split by template group)",
+        f"- PR-AUC {cv['pr_auc']}; recall at warn {cv['recall_at_warn']}; benign rows flagged "
+        f"{cv['benign_flag_rate_at_warn']}.",
+        "",
+        *_table(cv["recall_by_category"], ("scam category", "recall at warn")),
+        "",
+        *_table(cv["flag_rate_by_benign_category"], ("benign category", "flagged at warn")),
+        "",
+    ]
+    if evaluation:
+        lines += [
+            "## Measured on data nobody in this project wrote",
+            "Development sets of `../shared/eval/` (Fraud-R1, Yang et al., Findings of ACL 2025;",
+            "NTCIR-14 STC-3 helpdesk dialogues). Measurement only: never trained or tuned on.",
+            "",
+        ]
+        for r in evaluation:
+            if r["kind"] == "messages":
+                lines.append(f"**{r['file']}** ({r['rows']} rows), recall at warn:")
+                lines.append("")
+                lines += _table(r.get("recall_by_category") or {}, ("category", "recall"))
+            else:
+                lines.append(
+                    f"**{r['file']}** ({r['dialogues']} dialogues, {r['turns']} turns): turns "
+                    f"flagged {_fmt(r['turn_flag_rate'])} (by role "
+                    + ", ".join(f"{k} {_fmt(v)}" for k, v in r["turn_flag_rate_by_role"].items())
+                    + f"); dialogues flagged {_fmt(r['dialogue_flag_rate'])}."
+                )
+            lines.append("")
+    lines += [
+        "## Known weaknesses",
+        KNOWN_WEAKNESSES,
+        "## Versions",
+        *[f"- {k} {v}" for k, v in manifest["versions"].items()],
+        "",
+        f"Trained in {manifest['training_seconds']} s. Parameters: `{manifest['params']}`.",
+        "",
+    ]
+    path = Path(directory) / "MODEL_CARD.md"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path

@@ -1,0 +1,270 @@
+"""Train the message model: corpus → group-split CV (thresholds, metrics) → final fit → artifacts.
+
+The shipped model is trained on ``training/corpus/messages.csv`` only (text this project
+wrote). ``kefuguard train --data FILE.csv`` retrains on a user's own labelled data.
+
+Steps:
+1. read and validate the CSV (``text``, ``label`` scam|benign, optional ``category``,
+   ``lang``, ``group``);
+2. out-of-fold risk from group-split cross-validation (rows of one template never sit on
+   both sides of a split);
+3. thresholds: ``warn`` flags at most 1 % of benign rows out of fold (never below 0.5),
+   ``block`` at most 0.2 % (never below 0.8);
+4. fit the final Pipeline on everything and write ``message_model.joblib``,
+   ``manifest.json`` and ``MODEL_CARD.md``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.metrics import average_precision_score
+from sklearn.model_selection import StratifiedGroupKFold
+from sklearn.pipeline import Pipeline
+from sklearn.svm import LinearSVC
+
+from detector.errors import InvalidInputError
+from detector.features import MessageFeatures
+from detector.model import save_message_model
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_CORPUS = REPO / "training" / "corpus" / "messages.csv"
+LABELS = {"scam": "scam", "benign": "benign", "1": "scam", "0": "benign"}
+#: Benign flag-rate budgets (out of fold) that set the thresholds, and their floors.
+WARN_BENIGN_RATE, WARN_FLOOR = 0.01, 0.5
+BLOCK_BENIGN_RATE, BLOCK_FLOOR = 0.002, 0.8
+N_SPLITS = 5
+SEED = 20261127
+
+
+@dataclass(frozen=True)
+class Params:
+    """Hyper-parameters of the shipped model (recorded in the manifest)."""
+
+    ngram_range: tuple[int, int] = (1, 3)
+    max_features: int | None = 200_000
+    min_df: int = 2
+    signal_weight: float = 1.0
+    C: float = 0.3
+    calibration_splits: int = 3
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "ngram_range": list(self.ngram_range),
+            "max_features": self.max_features,
+            "min_df": self.min_df,
+            "signal_weight": self.signal_weight,
+            "C": self.C,
+            "calibration_splits": self.calibration_splits,
+        }
+
+
+def read_labelled_csv(path: Path, target: str) -> pd.DataFrame:
+    """Read a labelled CSV and check it; return columns text, label, category, lang, group."""
+    try:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    except FileNotFoundError:
+        raise InvalidInputError(f"training data {path} does not exist") from None
+    except UnicodeDecodeError as exc:
+        raise InvalidInputError(f"{path} is not UTF-8: {exc.reason}") from None
+    except pd.errors.EmptyDataError:
+        raise InvalidInputError(f"{path} is empty") from None
+    except pd.errors.ParserError as exc:
+        raise InvalidInputError(f"{path} is not a readable CSV: {exc}") from None
+    need = ["text", "label"] + (["category"] if target == "category" else [])
+    missing = [c for c in need if c not in df.columns]
+    if missing:
+        raise InvalidInputError(
+            f"{path} lacks column(s) {', '.join(missing)}; found {', '.join(df.columns)}",
+            missing=missing,
+        )
+    labels = df["label"].str.strip().str.lower().map(LABELS)
+    if labels.isna().any():
+        bad = sorted(set(df.loc[labels.isna(), "label"]))[:5]
+        raise InvalidInputError(f"{path}: labels must be scam|benign (or 1|0), found {bad}")
+    df = df.assign(label=labels)
+    if target == "category" and (df["category"].str.strip() == "").any():
+        raise InvalidInputError(f"{path}: every row needs a category with --target category")
+    if "category" not in df.columns:
+        df["category"] = df["label"]
+    if "lang" not in df.columns:
+        df["lang"] = ""
+    if "group" not in df.columns or (df["group"] == "").all():
+        df["group"] = [f"row{i}" for i in range(len(df))]
+    if df["label"].nunique() < 2:
+        raise InvalidInputError(f"{path}: need both scam and benign rows to train")
+    if df["group"].nunique() < N_SPLITS:
+        raise InvalidInputError(f"{path}: need at least {N_SPLITS} groups for cross-validation")
+    return df[["text", "label", "category", "lang", "group"]].reset_index(drop=True)
+
+
+def classes_for(df: pd.DataFrame, target: str) -> tuple[np.ndarray, list[str]]:
+    """The y to fit and the classes that mean 'scam'."""
+    if target == "label":
+        return df["label"].to_numpy(), ["scam"]
+    mixed = df.groupby("category")["label"].nunique()
+    if (mixed > 1).any():
+        raise InvalidInputError(
+            "a category must be all scam or all benign; mixed: " + ", ".join(mixed[mixed > 1].index)
+        )
+    scam = sorted(df.loc[df["label"] == "scam", "category"].unique())
+    return df["category"].to_numpy(), scam
+
+
+def build_pipeline(params: Params, calibration_cv) -> Pipeline:
+    return Pipeline(
+        [
+            (
+                "features",
+                MessageFeatures(
+                    ngram_range=params.ngram_range,
+                    max_features=params.max_features,
+                    min_df=params.min_df,
+                    signal_weight=params.signal_weight,
+                ),
+            ),
+            (
+                "classifier",
+                CalibratedClassifierCV(
+                    LinearSVC(C=params.C, class_weight="balanced", random_state=SEED),
+                    method="sigmoid",
+                    cv=calibration_cv,
+                    ensemble=False,
+                ),
+            ),
+        ]
+    )
+
+
+def _group_splits(
+    y: np.ndarray, groups: np.ndarray, n_splits: int
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Deterministic stratified group k-fold: a template's rows never straddle a split."""
+    splitter = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=SEED)
+    return list(splitter.split(y, y, groups=groups))
+
+
+def _risk(pipeline: Pipeline, X: np.ndarray, scam: list[str]) -> np.ndarray:
+    proba = pipeline.predict_proba(X)
+    idx = [i for i, c in enumerate(pipeline.classes_) if c in scam]
+    return proba[:, idx].sum(axis=1)
+
+
+def _fit(params: Params, X: np.ndarray, y: np.ndarray, groups: np.ndarray) -> Pipeline:
+    n = min(params.calibration_splits, len(np.unique(groups)))
+    return build_pipeline(params, _group_splits(y, groups, n)).fit(X, y)
+
+
+def choose_thresholds(risk: np.ndarray, is_scam: np.ndarray) -> dict[str, float]:
+    benign = np.sort(risk[~is_scam])
+
+    def at_rate(rate: float, floor: float) -> float:
+        if len(benign) == 0:
+            return floor
+        # smallest threshold t with mean(benign >= t) <= rate
+        k = int(np.floor(rate * len(benign)))  # benign rows allowed at or above t
+        t = float(benign[len(benign) - k - 1]) + 1e-6 if k < len(benign) else 0.0
+        return round(max(t, floor), 6)
+
+    return {
+        "warn": at_rate(WARN_BENIGN_RATE, WARN_FLOOR),
+        "block": at_rate(BLOCK_BENIGN_RATE, BLOCK_FLOOR),
+    }
+
+
+def cv_metrics(df: pd.DataFrame, risk: np.ndarray, thresholds: dict[str, float]) -> dict[str, Any]:
+    is_scam = (df["label"] == "scam").to_numpy()
+    flagged = risk >= thresholds["warn"]
+    out: dict[str, Any] = {
+        "rows": len(df),
+        "pr_auc": round(float(average_precision_score(is_scam, risk)), 4),
+        "recall_at_warn": round(float(flagged[is_scam].mean()), 4),
+        "benign_flag_rate_at_warn": round(float(flagged[~is_scam].mean()), 4),
+        "recall_by_category": {},
+        "flag_rate_by_benign_category": {},
+        "by_lang": {},
+    }
+    for cat, idx in df.groupby("category").groups.items():
+        idx = np.asarray(idx)
+        key = "recall_by_category" if is_scam[idx[0]] else "flag_rate_by_benign_category"
+        out[key][str(cat)] = round(float(flagged[idx].mean()), 4)
+    for lang, idx in df.groupby("lang").groups.items():
+        idx = np.asarray(idx)
+        s = is_scam[idx]
+        out["by_lang"][str(lang) or "unknown"] = {
+            "rows": len(idx),
+            "recall_at_warn": round(float(flagged[idx][s].mean()), 4) if s.any() else None,
+            "benign_flag_rate_at_warn": round(float(flagged[idx][~s].mean()), 4)
+            if (~s).any()
+            else None,
+        }
+    return out
+
+
+def train(
+    data: Path = DEFAULT_CORPUS,
+    output: Path = REPO / "models",
+    target: str = "category",
+    params: Params | None = None,
+    progress: Callable[[str], None] = lambda msg: None,
+) -> dict[str, Any]:
+    """Train, cross-validate and write a model directory; returns its manifest."""
+    if target not in ("label", "category"):
+        raise InvalidInputError(f"--target must be label or category, not {target!r}")
+    params = params or Params()
+    t0 = time.perf_counter()
+    df = read_labelled_csv(Path(data), target)
+    y, scam_classes = classes_for(df, target)
+    X = df[["text"]].to_numpy(dtype=object)
+    groups = df["group"].to_numpy()
+    is_scam = (df["label"] == "scam").to_numpy()
+    progress(f"read {len(df)} rows ({int(is_scam.sum())} scam) in {df['group'].nunique()} groups")
+
+    oof = np.zeros(len(df))
+    for k, (tr, te) in enumerate(_group_splits(y, groups, N_SPLITS), 1):
+        fold = _fit(params, X[tr], y[tr], groups[tr])
+        oof[te] = _risk(fold, X[te], scam_classes)
+        progress(f"cross-validation fold {k}/{N_SPLITS} done")
+    thresholds = choose_thresholds(oof, is_scam)
+    metrics = cv_metrics(df, oof, thresholds)
+    progress(
+        f"out-of-fold: PR-AUC {metrics['pr_auc']}, recall {metrics['recall_at_warn']}, "
+        f"benign flagged {metrics['benign_flag_rate_at_warn']} at warn {thresholds['warn']}"
+    )
+
+    pipeline = _fit(params, X, y, groups)
+    progress("final model fitted")
+    corpus_sha = hashlib.sha256(Path(data).read_bytes()).hexdigest()
+    manifest = {
+        "model_version": f"msg-{datetime.now(UTC):%Y%m%d}-{corpus_sha[:8]}",
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "target": target,
+        "classes": [str(c) for c in pipeline.classes_],
+        "scam_classes": scam_classes,
+        "thresholds": thresholds,
+        "threshold_rule": {
+            "warn": f"benign out-of-fold flag rate <= {WARN_BENIGN_RATE}, floor {WARN_FLOOR}",
+            "block": f"benign out-of-fold flag rate <= {BLOCK_BENIGN_RATE}, floor {BLOCK_FLOOR}",
+        },
+        "corpus": {
+            "file": Path(data).name,
+            "sha256": corpus_sha,
+            "rows": len(df),
+            "groups": int(df["group"].nunique()),
+        },
+        "params": params.as_dict(),
+        "cv": {"splits": N_SPLITS, "split": "StratifiedGroupKFold by template group", **metrics},
+        "training_seconds": round(time.perf_counter() - t0, 1),
+    }
+    manifest = save_message_model(pipeline, Path(output), manifest)
+    progress(f"wrote {output} in {manifest['training_seconds']} s")
+    return manifest
