@@ -55,6 +55,10 @@ BENIGN_CATEGORIES = (
 )
 LANGS = ("zh", "en")
 
+# Templates per scenario group, and long composite rows made per scenario.
+SCENARIO_SIZE = 4
+COMPOSITES_PER_SCENARIO = {"zh": 4, "en": 3}
+
 # Rows per template: BASE + PER_SLOT * (number of distinct slots), clipped to [BASE, MAX].
 ROW_BASE = {"zh": 6, "en": 5}
 ROW_PER_SLOT = {"zh": 2, "en": 2}
@@ -177,9 +181,11 @@ ZH_TRAD_WORDS = {
 ZH_TRAD_CHARS = dict(
     zip(
         "验证码账号补偿户请务为银转处订单异费额冻结资这个们时间会员动续现发给让说话认识关开门问题该输击点链载网络钱还没对么吗将过进应实体险护复级东车书买卖优礼奖励领导办儿妈爷亲爱经济报录陆绑邮递丢赔广达运营与业专传长历视频听语紧风决种样无扫码统额厅讯腾线币贷馆庆节号详细册获积分兑换讲这谁诈骗警检察罚涉嫌调查协助监违规属实权处听钟价值宝贝卖场团购质询问页面闻乐游戏满减费"
-        "们欢迎纪录签约",
+        "们欢迎纪录签约"
+        "类帮笔当误设仓库于错尽挂断机构绝诉确数据执简称万亿块红区杀战肤卫药医疗连锁罗备软议审征乱饭伤术态总产师学习马电课脑择",
         "驗證碼帳號補償戶請務為銀轉處訂單異費額凍結資這個們時間會員動續現發給讓說話認識關開門問題該輸擊點鏈載網絡錢還沒對麼嗎將過進應實體險護復級東車書買賣優禮獎勵領導辦兒媽爺親愛經濟報錄陸綁郵遞丟賠廣達運營與業專傳長歷視頻聽語緊風決種樣無掃碼統額廳訊騰線幣貸館慶節號詳細冊獲積分兌換講這誰詐騙警檢察罰涉嫌調查協助監違規屬實權處聽鐘價值寶貝賣場團購質詢問頁面聞樂遊戲滿減費"
-        "們歡迎紀錄簽約",
+        "們歡迎紀錄簽約"
+        "類幫筆當誤設倉庫於錯盡掛斷機構絕訴確數據執簡稱萬億塊紅區殺戰膚衛藥醫療連鎖羅備軟議審徵亂飯傷術態總產師學習馬電課腦擇",
         strict=True,
     )
 )
@@ -640,13 +646,73 @@ def expand_template(tpl: dict, slots, seen_texts: set[str]) -> list[dict]:
     return rows
 
 
+def scenario_of(templates: list[dict]) -> dict[str, str]:
+    """Template id → scenario group: consecutive templates of one lang × category, in fours.
+
+    Scenarios are the ``group`` column and the unit of cross-validation splits; composite
+    rows (below) only join templates of one scenario, so no text straddles a split.
+    """
+    by_key: dict[tuple[str, str], list[str]] = {}
+    for tpl in templates:
+        by_key.setdefault((tpl["lang"], tpl["category"]), []).append(tpl["id"])
+    scenario = {}
+    for (lang, category), ids in by_key.items():
+        for i, tid in enumerate(sorted(ids)):
+            scenario[tid] = f"{lang}-{category}-s{i // SCENARIO_SIZE:02d}"
+    return scenario
+
+
+def compose_rows(rows: list[dict], seen_texts: set[str]) -> list[dict]:
+    """Long messages made of several short ones of the same scenario.
+
+    Real scam scripts and real notices are often long and polished; the templates are short.
+    Joining 3–8 rows of one scenario (the rows already carry slot, greeting and obfuscation
+    variety) teaches the model that length alone says nothing about the label.
+    """
+    by_group: dict[str, list[dict]] = {}
+    for row in rows:
+        by_group.setdefault(row["group"], []).append(row)
+    out = []
+    for group in sorted(by_group):
+        members = by_group[group]
+        rng = random.Random(f"{SEED}:compose:{group}")
+        lang = members[0]["lang"]
+        joiner = "" if lang == "zh" else " "
+        for _ in range(COMPOSITES_PER_SCENARIO[lang]):
+            k = min(len(members), rng.randint(3, 8))
+            parts = rng.sample(members, k)
+            text = joiner.join(p["text"].strip() for p in parts)
+            if text in seen_texts:
+                continue
+            seen_texts.add(text)
+            out.append(
+                {
+                    "text": text,
+                    "label": members[0]["label"],
+                    "category": members[0]["category"],
+                    "lang": lang,
+                    "group": group,
+                    "_obfuscated": any(p["_obfuscated"] for p in parts),
+                }
+            )
+    return out
+
+
 def build(seeds_dir: Path = SEEDS_DIR) -> tuple[list[dict], list[dict]]:
     slots = load_slots(seeds_dir / SLOTS_FILE.name)
     templates = load_templates(seeds_dir)
+    scenario = scenario_of(templates)
     seen_texts: set[str] = set()
     rows: list[dict] = []
     for tpl in templates:
-        rows.extend(expand_template(tpl, slots, seen_texts))
+        try:
+            expanded = expand_template(tpl, slots, seen_texts)
+        except SeedError as exc:
+            raise SeedError(f"{tpl['file']}:{tpl['id']}: {exc}") from exc
+        for row in expanded:
+            row["group"] = scenario[tpl["id"]]
+        rows.extend(expanded)
+    rows.extend(compose_rows(rows, seen_texts))
     return templates, rows
 
 
@@ -689,15 +755,44 @@ def report(templates: list[dict], rows: list[dict], out=sys.stdout) -> None:
             p(f"obfuscated {label} rows: {obf}/{len(lr)} ({obf / max(1, len(lr)):.1%})")
 
 
+def markdown_table(templates: list[dict], rows: list[dict]) -> str:
+    """Counts per label x category x language as a Markdown table (used in README.md)."""
+    rc = Counter((r["lang"], r["label"], r["category"]) for r in rows)
+    tc = Counter((t["lang"], t["label"], t["category"]) for t in templates)
+    lines = [
+        "| label | category | zh templates | zh rows | en templates | en rows |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    for label, cats in (("scam", SCAM_CATEGORIES), ("benign", BENIGN_CATEGORIES)):
+        for cat in cats:
+            cells = [f"{tc[(lang, label, cat)]} | {rc[(lang, label, cat)]}" for lang in LANGS]
+            lines.append(f"| {label} | `{cat}` | " + " | ".join(cells) + " |")
+        cells = [
+            f"**{sum(v for k, v in tc.items() if k[:2] == (lang, label))}** | "
+            f"**{sum(v for k, v in rc.items() if k[:2] == (lang, label))}**"
+            for lang in LANGS
+        ]
+        lines.append(f"| **{label}** | **all** | " + " | ".join(cells) + " |")
+    cells = [
+        f"**{sum(t['lang'] == lang for t in templates)}** | **{sum(r['lang'] == lang for r in rows)}**"
+        for lang in LANGS
+    ]
+    lines.append("| **total** | | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--check", action="store_true", help="build and print counts without writing"
     )
     parser.add_argument("--out", type=Path, default=OUT_FILE)
+    parser.add_argument("--markdown", action="store_true", help="also print the README count table")
     args = parser.parse_args(argv)
     templates, rows = build()
     report(templates, rows)
+    if args.markdown:
+        print("\n" + markdown_table(templates, rows))
     if not args.check:
         write_csv(rows, args.out)
         print(f"\nwrote {len(rows)} rows to {args.out}")
