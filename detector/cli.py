@@ -54,7 +54,9 @@ def _read_text(text: str) -> str:
 
 ModelDir = Annotated[
     Path | None,
-    typer.Option("--model", help="Model directory (default: the shipped models/)."),
+    typer.Option(
+        "--model", help="Model directory (default: $KEFUGUARD_MODEL_DIR or the shipped models/)."
+    ),
 ]
 
 
@@ -142,7 +144,10 @@ def train_cmd(
         Path | None, typer.Option(help="Labelled CSV (text,label[,category,lang,group]).")
     ] = None,
     target: Annotated[str, typer.Option(help="label or category.")] = "category",
-    output: Annotated[Path, typer.Option(help="Model directory to write.")] = Path("models"),
+    output: Annotated[
+        Path | None,
+        typer.Option(help="Model directory to write (default: $KEFUGUARD_MODEL_DIR or models/)."),
+    ] = None,
     eval_dir: Annotated[
         Path | None,
         typer.Option(help="Also evaluate on these files and record the figures in the card."),
@@ -151,12 +156,14 @@ def train_cmd(
     """Train the message model (default: the shipped corpus) and write its artifacts."""
 
     def work() -> dict[str, Any]:
+        from detector.model import default_model_dir
         from training.model_card import write_model_card
         from training.train import DEFAULT_CORPUS, train
 
+        out_dir = output or default_model_dir()
         manifest = train(
             data or DEFAULT_CORPUS,
-            output,
+            out_dir,
             target,
             progress=lambda msg: typer.echo(msg, err=True),
         )
@@ -166,8 +173,8 @@ def train_cmd(
             from training.evaluate import evaluate_path
 
             typer.echo(f"evaluating on {eval_dir}", err=True)
-            evaluation = evaluate_path(Detector.load(output), eval_dir)
-        write_model_card(output, manifest, evaluation)
+            evaluation = evaluate_path(Detector.load(out_dir), eval_dir)
+        write_model_card(out_dir, manifest, evaluation)
         return {
             "model_version": manifest["model_version"],
             "thresholds": manifest["thresholds"],
@@ -191,10 +198,9 @@ def evaluate_cmd(
     """Measure a model: recall per category, flag rate per benign source, PR-AUC."""
 
     def work() -> None:
-        from detector.engine import Detector
         from training.evaluate import evaluate_path, format_report
 
-        detector = _detector(model) if model else Detector.load()
+        detector = _detector(model)
         results = evaluate_path(detector, data)
         if json_out is not None:
             json_out.write_text(

@@ -17,9 +17,11 @@ import numpy as np
 import yaml
 
 from detector.errors import ConfigError, InvalidInputError, TextTooLongError
+from detector.fastpath import CompiledScorer
 from detector.model import MessageModel, load_message_model
-from detector.normalize import DATA_DIR, MAX_TEXT_CHARS
+from detector.normalize import DATA_DIR, MAX_TEXT_CHARS, Normalizer
 from detector.results import MessageAssessment, Signal
+from detector.signals import default_analyzer
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]")
@@ -80,6 +82,10 @@ class Detector:
         self._scam_idx = np.array([i for i, c in enumerate(classes) if c in scam], dtype=int)
         self._benign_idx = np.array([i for i, c in enumerate(classes) if c not in scam], dtype=int)
         self._classes = np.array(classes, dtype=object)
+        self._normalizer = Normalizer(max_chars=max_chars)
+        self._analyzer = default_analyzer()
+        # Same numbers as the Pipeline without its per-call validation (see fastpath.py).
+        self._compiled = CompiledScorer.try_compile(model.pipeline)
         self.warn_threshold = model.thresholds["warn"]
         self.block_threshold = model.thresholds["block"]
         load_warnings()  # fail at start-up, not at the first risky message
@@ -112,9 +118,13 @@ class Detector:
         texts = [self.check_text(t) for t in texts]
         if not texts:
             return []
-        features, clf = self.model.pipeline[0], self.model.pipeline[-1]
-        X, signals = features.transform_with_signals(np.asarray(texts, dtype=object)[:, None])
-        proba = clf.predict_proba(X)
+        norms = [self._normalizer.normalize(t) for t in texts]
+        signals = [self._analyzer.analyze(n) for n in norms]
+        if self._compiled is not None:
+            proba = self._compiled.predict_proba(norms, signals)
+        else:
+            features, clf = self.model.pipeline[0], self.model.pipeline[-1]
+            proba = clf.predict_proba(features.assemble(norms, signals))
         risk = proba[:, self._scam_idx].sum(axis=1) if len(self._scam_idx) else np.zeros(len(texts))
         return [
             self._assessment(text, float(r), p, sig)

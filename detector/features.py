@@ -118,9 +118,10 @@ class MessageFeatures(TransformerMixin, BaseEstimator):
         analyzer = default_analyzer()
         norms = [self._normalize_full(t) for t in _texts(X)]
         signals = [analyzer.analyze(n) for n in norms]
-        return self._assemble(norms, signals), signals
+        return self.assemble(norms, signals), signals
 
-    def _assemble(self, norms: list[NormalizedText], signals: list[list[Signal]]) -> sp.csr_matrix:
+    def assemble(self, norms: list[NormalizedText], signals: list[list[Signal]]) -> sp.csr_matrix:
+        """The feature matrix from already normalized texts and their signals."""
         tfidf = self.vectorizer_.transform([self._mask(n.text) for n in norms])
         sig = np.vstack([signal_vector(s) for s in signals]) if signals else None
         if sig is None:

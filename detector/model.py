@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import platform
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +29,16 @@ from detector.errors import ModelError
 MODEL_FILE = "message_model.joblib"
 MANIFEST_FILE = "manifest.json"
 MANIFEST_FORMAT = 1
+#: The shipped model, beside the packages (the project installs in editable mode).
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parent.parent / "models"
+MODEL_DIR_ENV = "KEFUGUARD_MODEL_DIR"
+
+
+def default_model_dir() -> Path:
+    """``$KEFUGUARD_MODEL_DIR`` when set, else the shipped ``models/``."""
+    return Path(os.environ.get(MODEL_DIR_ENV) or DEFAULT_MODEL_DIR)
+
+
 #: Libraries whose major.minor must match between training and loading.
 CHECKED_LIBRARIES = ("scikit-learn", "numpy", "scipy")
 
@@ -165,8 +175,8 @@ def check_versions(manifest: dict[str, Any]) -> None:
 
 
 def load_message_model(directory: Path | str | None = None) -> MessageModel:
-    """Load and verify the message model in ``directory`` (default: the shipped ``models/``)."""
-    directory = Path(directory) if directory is not None else DEFAULT_MODEL_DIR
+    """Load and verify the message model in ``directory`` (default: :func:`default_model_dir`)."""
+    directory = Path(directory) if directory is not None else default_model_dir()
     if not directory.is_dir():
         raise ModelError(f"model directory {directory} does not exist", directory=str(directory))
     manifest = read_manifest(directory)

@@ -73,3 +73,19 @@ def test_when_signals_then_warning_names_strongest_request():
     assert "密码" in warning_for(sig, "zh")
     assert "password" in warning_for(sig, "en")
     assert "support scam" in warning_for([], "en")
+
+
+def test_when_compiled_then_same_probabilities_as_pipeline(tiny_detector):
+    import numpy as np
+
+    from detector.features import MessageFeatures
+
+    assert tiny_detector._compiled is not None  # the trained pipeline compiles
+    texts = [SCAM, BENIGN, "Send me the verification code", "", "加薇信 kf8899 退款", "😀" * 50]
+    expected = tiny_detector.model.pipeline.predict_proba(np.asarray(texts, dtype=object)[:, None])
+    norms = [MessageFeatures._normalize_full(t) for t in texts]
+    signals = [tiny_detector._analyzer.analyze(n) for n in norms]
+    got = tiny_detector._compiled.predict_proba(norms, signals)
+    np.testing.assert_allclose(
+        got, expected, rtol=1e-6, atol=1e-7
+    )  # float32 TF-IDF in the Pipeline
