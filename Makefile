@@ -2,7 +2,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: install dev run test lint format bench clean
+.PHONY: install dev run test lint format bench corpus train evaluate clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,8 +31,21 @@ format: dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+EVAL_DIR ?= ../shared/eval
+
 bench: install
 	$(BIN)/python benchmarks/bench_signals.py
+	$(BIN)/python benchmarks/bench_messages.py
+
+# Rebuild the corpus from the seed templates, then retrain the shipped model (deterministic).
+corpus: install
+	$(BIN)/python -m training.corpus.build
+
+train: install
+	$(BIN)/kefuguard train $(if $(wildcard $(EVAL_DIR)),--eval-dir $(EVAL_DIR))
+
+evaluate: install
+	$(BIN)/kefuguard evaluate --data $(EVAL_DIR)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

@@ -90,8 +90,18 @@ class MessageFeatures(TransformerMixin, BaseEstimator):
         return tags
 
     def fit(self, X, y=None):
+        self._fit(X)
+        return self
+
+    def fit_transform(self, X, y=None, **fit_params):
+        # Same result as fit(X).transform(X), normalizing each text once instead of twice.
+        norms, tfidf = self._fit(X, keep=True)
+        signals = [default_analyzer().analyze(n) for n in norms]
+        return self._stack(tfidf, signals)
+
+    def _fit(self, X, keep: bool = False):
         X = validate_data(self, X, dtype=None, ensure_2d=True, ensure_min_samples=1)
-        normalized = [self._mask(self._normalize(t)) for t in _texts(X)]
+        norms = [self._normalize_full(t) for t in _texts(X)]
         self.vectorizer_ = TfidfVectorizer(
             analyzer="char_wb",
             ngram_range=tuple(self.ngram_range),
@@ -100,13 +110,14 @@ class MessageFeatures(TransformerMixin, BaseEstimator):
             sublinear_tf=True,
             lowercase=False,
             dtype=np.float32,
-        ).fit(normalized)
+        )
+        tfidf = self.vectorizer_.fit_transform([self._mask(n.text) for n in norms])
         self.n_ngrams_ = len(self.vectorizer_.vocabulary_)
         # The fitted vectorizer keeps the n-grams it dropped; those are fragments of training
         # texts and have no use at prediction time.
         if hasattr(self.vectorizer_, "stop_words_"):
             del self.vectorizer_.stop_words_
-        return self
+        return (norms, tfidf) if keep else None
 
     def transform(self, X):
         return self.transform_with_signals(X)[0]
@@ -122,7 +133,9 @@ class MessageFeatures(TransformerMixin, BaseEstimator):
 
     def assemble(self, norms: list[NormalizedText], signals: list[list[Signal]]) -> sp.csr_matrix:
         """The feature matrix from already normalized texts and their signals."""
-        tfidf = self.vectorizer_.transform([self._mask(n.text) for n in norms])
+        return self._stack(self.vectorizer_.transform([self._mask(n.text) for n in norms]), signals)
+
+    def _stack(self, tfidf, signals: list[list[Signal]]) -> sp.csr_matrix:
         sig = np.vstack([signal_vector(s) for s in signals]) if signals else None
         if sig is None:
             sig = np.zeros((0, len(SIGNAL_FEATURE_NAMES)))
@@ -137,10 +150,6 @@ class MessageFeatures(TransformerMixin, BaseEstimator):
     @staticmethod
     def _normalize_full(text: str) -> NormalizedText:
         return default_normalizer().normalize(text)
-
-    @staticmethod
-    def _normalize(text: str) -> str:
-        return default_normalizer().normalize(text).text
 
     @staticmethod
     def _mask(text: str) -> str:

@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from joblib import Parallel, delayed
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.metrics import average_precision_score
 from sklearn.model_selection import StratifiedGroupKFold
@@ -216,6 +217,7 @@ def train(
     target: str = "category",
     params: Params | None = None,
     progress: Callable[[str], None] = lambda msg: None,
+    n_jobs: int = -1,
 ) -> dict[str, Any]:
     """Train, cross-validate and write a model directory; returns its manifest."""
     if target not in ("label", "category"):
@@ -230,9 +232,17 @@ def train(
     progress(f"read {len(df)} rows ({int(is_scam.sum())} scam) in {df['group'].nunique()} groups")
 
     oof = np.zeros(len(df))
-    for k, (tr, te) in enumerate(_group_splits(y, groups, N_SPLITS), 1):
-        fold = _fit(params, X[tr], y[tr], groups[tr])
-        oof[te] = _risk(fold, X[te], scam_classes)
+    splits = _group_splits(y, groups, N_SPLITS)
+
+    def fold(tr: np.ndarray, te: np.ndarray) -> np.ndarray:
+        return _risk(_fit(params, X[tr], y[tr], groups[tr]), X[te], scam_classes)
+
+    # Folds are independent: run them on every core (the results do not depend on n_jobs).
+    results = Parallel(n_jobs=n_jobs, return_as="generator")(
+        delayed(fold)(tr, te) for tr, te in splits
+    )
+    for k, ((_, te), risk) in enumerate(zip(splits, results, strict=True), 1):
+        oof[te] = risk
         progress(f"cross-validation fold {k}/{N_SPLITS} done")
     thresholds = choose_thresholds(oof, is_scam)
     metrics = cv_metrics(df, oof, thresholds)
