@@ -29,6 +29,10 @@ from detector.results import Signal
 from detector.signals import SIGNAL_CODES, default_analyzer
 
 _DIGITS = re.compile(r"[0-9]")
+# Whitespace next to a CJK character or CJK punctuation is layout (line breaks in a letter,
+# spaces pasted between clauses), not content: Chinese does not separate words with spaces.
+_CJK = "\u3000-\u303f\u3400-\u9fff\uff00-\uffef"
+_LAYOUT_SPACE = re.compile(f"(?<=[{_CJK}]) +| +(?=[{_CJK}])")
 _REQUEST_CODES = tuple(c for c in SIGNAL_CODES if c.startswith("requests_"))
 SIGNAL_FEATURE_NAMES = (
     *(f"signal__{code}" for code in SIGNAL_CODES),
@@ -153,4 +157,5 @@ class MessageFeatures(TransformerMixin, BaseEstimator):
 
     @staticmethod
     def _mask(text: str) -> str:
-        return _DIGITS.sub("0", text)
+        """The model's view of a normalized text: digits masked, layout spaces dropped."""
+        return _LAYOUT_SPACE.sub("", _DIGITS.sub("0", text))

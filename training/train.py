@@ -43,7 +43,7 @@ LABELS = {"scam": "scam", "benign": "benign", "1": "scam", "0": "benign"}
 #: Benign flag-rate budgets (out of fold) that set the thresholds, and their floors.
 WARN_BENIGN_RATE, WARN_FLOOR = 0.01, 0.5
 BLOCK_BENIGN_RATE, BLOCK_FLOOR = 0.002, 0.8
-N_SPLITS = 5
+N_SPLITS = 4
 SEED = 20261127
 
 
@@ -56,7 +56,8 @@ class Params:
     min_df: int = 2
     signal_weight: float = 1.0
     C: float = 0.3
-    calibration_splits: int = 3
+    calibration_splits: int = 2
+    tol: float = 1e-3
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -66,6 +67,7 @@ class Params:
             "signal_weight": self.signal_weight,
             "C": self.C,
             "calibration_splits": self.calibration_splits,
+            "tol": self.tol,
         }
 
 
@@ -136,7 +138,9 @@ def build_pipeline(params: Params, calibration_cv) -> Pipeline:
             (
                 "classifier",
                 CalibratedClassifierCV(
-                    LinearSVC(C=params.C, class_weight="balanced", random_state=SEED),
+                    LinearSVC(
+                        C=params.C, class_weight="balanced", tol=params.tol, random_state=SEED
+                    ),
                     method="sigmoid",
                     cv=calibration_cv,
                     ensemble=False,
@@ -234,16 +238,24 @@ def train(
     oof = np.zeros(len(df))
     splits = _group_splits(y, groups, N_SPLITS)
 
-    def fold(tr: np.ndarray, te: np.ndarray) -> np.ndarray:
+    def job(k: int) -> Any:
+        if k == len(splits):  # the final model does not depend on the folds: fit it alongside
+            return _fit(params, X, y, groups)
+        tr, te = splits[k]
         return _risk(_fit(params, X[tr], y[tr], groups[tr]), X[te], scam_classes)
 
-    # Folds are independent: run them on every core (the results do not depend on n_jobs).
+    # The fits are independent: run them on every core (results do not depend on n_jobs).
     results = Parallel(n_jobs=n_jobs, return_as="generator")(
-        delayed(fold)(tr, te) for tr, te in splits
+        delayed(job)(k) for k in range(len(splits) + 1)
     )
-    for k, ((_, te), risk) in enumerate(zip(splits, results, strict=True), 1):
-        oof[te] = risk
-        progress(f"cross-validation fold {k}/{N_SPLITS} done")
+    pipeline = None
+    for k, result in enumerate(results):
+        if k == len(splits):
+            pipeline = result
+            progress("final model fitted")
+        else:
+            oof[splits[k][1]] = result
+            progress(f"cross-validation fold {k + 1}/{N_SPLITS} done")
     thresholds = choose_thresholds(oof, is_scam)
     metrics = cv_metrics(df, oof, thresholds)
     progress(
@@ -251,8 +263,6 @@ def train(
         f"benign flagged {metrics['benign_flag_rate_at_warn']} at warn {thresholds['warn']}"
     )
 
-    pipeline = _fit(params, X, y, groups)
-    progress("final model fitted")
     corpus_sha = hashlib.sha256(Path(data).read_bytes()).hexdigest()
     manifest = {
         "model_version": f"msg-{datetime.now(UTC):%Y%m%d}-{corpus_sha[:8]}",
