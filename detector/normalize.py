@@ -273,9 +273,9 @@ def load_variants(source: str | None = None) -> VariantTable:
             else re.escape(alt)
         )
         if _is_latin(alt[0]):
-            body = r"(?<![a-z0-9_\-])" + body
+            body = r"(?<![a-z0-9_\-./@])" + body
         if _is_latin(alt[-1]):
-            body += r"(?![a-z0-9_\-])"
+            body += r"(?![a-z0-9_\-@])"
         parts.append(body)
     return VariantTable(re.compile("|".join(parts)), canonical)
 

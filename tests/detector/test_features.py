@@ -58,3 +58,25 @@ def test_when_1d_input_then_clear_error():
 def test_clone_keeps_parameters():
     est = MessageFeatures(ngram_range=(2, 5), max_features=10, min_df=2, signal_weight=3.0)
     assert clone(est).get_params() == est.get_params()
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("点击 https://refund-kamen.top/r?id=8 填写", "点击 https://other-site.top/x 填写"),
+        ("mail kf@sucong.com now", "mail help@example.org now"),
+        ("尊敬的客户：\n\n  您好！请登录", "尊敬的客户：您好！请登录"),
+    ],
+)
+def test_when_only_link_spelling_or_layout_differs_then_same_features(a, b):
+    est = MessageFeatures().fit(TEXTS)
+    xa = est.transform(np.array([[a]], dtype=object)).toarray()
+    xb = est.transform(np.array([[b]], dtype=object)).toarray()
+    np.testing.assert_array_equal(xa, xb)
+
+
+def test_when_tld_differs_then_features_differ():
+    est = MessageFeatures().fit(np.array([["url top"], ["url com"]], dtype=object))
+    xa = est.transform(np.array([["see https://a.top"]], dtype=object)).toarray()
+    xb = est.transform(np.array([["see https://a.com"]], dtype=object)).toarray()
+    assert not np.array_equal(xa, xb)

@@ -56,6 +56,8 @@ UNCHANGED = [
     "wxyz",  # latin variants only match whole words
     "vxworks",
     "克服困难",
+    "kf@sucong.com",  # e-mail addresses and paths are not words
+    "sucong.com/kf",
 ]
 
 
