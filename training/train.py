@@ -239,18 +239,18 @@ def train(
     splits = _group_splits(y, groups, N_SPLITS)
 
     def job(k: int) -> Any:
-        if k == len(splits):  # the final model does not depend on the folds: fit it alongside
+        if k < 0:  # the final model does not depend on the folds: fit it alongside them
             return _fit(params, X, y, groups)
         tr, te = splits[k]
         return _risk(_fit(params, X[tr], y[tr], groups[tr]), X[te], scam_classes)
 
-    # The fits are independent: run them on every core (results do not depend on n_jobs).
-    results = Parallel(n_jobs=n_jobs, return_as="generator")(
-        delayed(job)(k) for k in range(len(splits) + 1)
-    )
+    # The fits are independent: run them on every core, the longest (final) one first.
+    # The results do not depend on n_jobs.
+    jobs = [-1, *range(len(splits))]
+    results = Parallel(n_jobs=n_jobs, return_as="generator")(delayed(job)(k) for k in jobs)
     pipeline = None
-    for k, result in enumerate(results):
-        if k == len(splits):
+    for k, result in zip(jobs, results, strict=True):
+        if k < 0:
             pipeline = result
             progress("final model fitted")
         else:
