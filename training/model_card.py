@@ -9,6 +9,10 @@ KNOWN_WEAKNESSES = """\
 - Trained only on text this project wrote (templates expanded with slot values). Real scams
   are more varied; long, polished scripts with no sensitive-data request and no platform
   vocabulary (pure social engineering, "acquaintance" stories) are the weakest point.
+- Chinese scams written as formal documents (通知/公告/确认函 with headings, numbered steps and
+  a sign-off) are mostly scored as transaction notices or marketing: the model reads the
+  genre, not where the money, documents or contacts go. The same scams in English are caught
+  far more often. More formal-genre scam templates alone did not fix it.
 - The thresholds are set on our own corpus out of fold; on real traffic the benign flag rate
   can be higher. Measure on your own data (`kefuguard evaluate`) and retrain with
   `kefuguard train --data` when you can.
@@ -70,7 +74,9 @@ def write_model_card(
         lines += [
             "## Measured on data nobody in this project wrote",
             "Development sets of `../shared/eval/` (Fraud-R1, Yang et al., Findings of ACL 2025;",
-            "NTCIR-14 STC-3 helpdesk dialogues). Measurement only: never trained or tuned on.",
+            "NTCIR-14 STC-3 helpdesk dialogues). No text from them is in the corpus and the",
+            "thresholds come from our own cross-validation; they did steer which genres of",
+            "templates we wrote, so read them as development sets, not as a clean test.",
             "",
         ]
         for r in evaluation:
