@@ -16,10 +16,10 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from detector.errors import ConfigError, InvalidInputError, TextTooLongError
+from detector.errors import ConfigError
 from detector.fastpath import CompiledScorer
 from detector.model import MessageModel, load_message_model
-from detector.normalize import DATA_DIR, MAX_TEXT_CHARS, Normalizer
+from detector.normalize import DATA_DIR, MAX_TEXT_CHARS, Normalizer, check_text
 from detector.results import MessageAssessment, Signal
 from detector.signals import default_analyzer
 
@@ -100,15 +100,7 @@ class Detector:
         return self.model.version
 
     def check_text(self, text: object) -> str:
-        if not isinstance(text, str):
-            raise InvalidInputError(f"text must be a string, not {type(text).__name__}")
-        if len(text) > self.max_chars:
-            raise TextTooLongError(
-                f"text has {len(text)} characters; the limit is {self.max_chars}",
-                length=len(text),
-                limit=self.max_chars,
-            )
-        return text
+        return check_text(text, self.max_chars)
 
     def score_message(self, text: str) -> MessageAssessment:
         return self.score_messages([text])[0]
@@ -130,10 +122,6 @@ class Detector:
             self._assessment(text, float(r), p, sig)
             for text, r, p, sig in zip(texts, risk, proba, signals, strict=True)
         ]
-
-    def risks(self, texts: Sequence[str]) -> np.ndarray:
-        """Only the risk of each text (for evaluation and batch scoring)."""
-        return np.array([a.risk for a in self.score_messages(texts)])
 
     def _assessment(
         self, text: str, risk: float, proba: np.ndarray, signals: list[Signal]

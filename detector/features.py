@@ -138,16 +138,10 @@ class MessageFeatures(TransformerMixin, BaseEstimator):
         return (norms, tfidf) if keep else None
 
     def transform(self, X):
-        return self.transform_with_signals(X)[0]
-
-    def transform_with_signals(self, X) -> tuple[sp.csr_matrix, list[list[Signal]]]:
-        """The feature matrix, and the signals found in each row (for the assessment)."""
         check_is_fitted(self, "vectorizer_")
         X = validate_data(self, X, dtype=None, ensure_2d=True, reset=False)
-        analyzer = default_analyzer()
         norms = [self._normalize_full(t) for t in _texts(X)]
-        signals = [analyzer.analyze(n) for n in norms]
-        return self.assemble(norms, signals), signals
+        return self.assemble(norms, [default_analyzer().analyze(n) for n in norms])
 
     def assemble(self, norms: list[NormalizedText], signals: list[list[Signal]]) -> sp.csr_matrix:
         """The feature matrix from already normalized texts and their signals."""

@@ -326,6 +326,19 @@ def _digit_replacements(text: str) -> list[tuple[int, int, str]]:
     return repls
 
 
+def check_text(text: object, max_chars: int = MAX_TEXT_CHARS) -> str:
+    """The one input check for text: a string of at most ``max_chars`` characters."""
+    if not isinstance(text, str):
+        raise InvalidInputError(f"text must be a string, not {type(text).__name__}")
+    if len(text) > max_chars:
+        raise TextTooLongError(
+            f"text has {len(text)} characters; the limit is {max_chars}",
+            length=len(text),
+            limit=max_chars,
+        )
+    return text
+
+
 class Normalizer:
     """Turns raw text into :class:`NormalizedText`. Stateless once built; thread-safe."""
 
@@ -334,15 +347,7 @@ class Normalizer:
         self.max_chars = max_chars
 
     def normalize(self, text: str) -> NormalizedText:
-        if not isinstance(text, str):
-            raise InvalidInputError(f"text must be a string, not {type(text).__name__}")
-        if len(text) > self.max_chars:
-            raise TextTooLongError(
-                f"text has {len(text)} characters; the limit is {self.max_chars}",
-                length=len(text),
-                limit=self.max_chars,
-            )
-        cur, starts, ends = _fold(text)
+        cur, starts, ends = _fold(check_text(text, self.max_chars))
         for _ in range(4):
             changed = False
             t2s = _t2s_replacements(cur)
