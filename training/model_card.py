@@ -61,7 +61,7 @@ def write_model_card(
         f"- block ≥ {t['block']} ({manifest['threshold_rule']['block']})",
         "- `is_scam` is 1 at warn or above.",
         "",
-        f"## Cross-validation on our corpus ({cv['splits']}-fold, split by template group)",
+        f"## Cross-validation on our corpus ({cv['splits']}-fold, split by scenario group)",
         f"- PR-AUC {cv['pr_auc']}; recall at warn {cv['recall_at_warn']}; benign rows flagged "
         f"{cv['benign_flag_rate_at_warn']}.",
         "",

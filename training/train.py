@@ -110,6 +110,18 @@ def read_labelled_csv(path: Path, target: str) -> pd.DataFrame:
     return df[["text", "label", "category", "lang", "group"]].reset_index(drop=True)
 
 
+def rules_fingerprint() -> str:
+    """sha256 over the data files the features read (signal rules, variants)."""
+    from detector.normalize import DATA_DIR
+    from detector.signals.analyzer import RULES_DIR
+
+    digest = hashlib.sha256()
+    for path in sorted([*RULES_DIR.glob("*.yaml"), DATA_DIR / "variants.yaml"]):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def classes_for(df: pd.DataFrame, target: str) -> tuple[np.ndarray, list[str]]:
     """The y to fit and the classes that mean 'scam'."""
     if target == "label":
@@ -275,6 +287,7 @@ def train(
             "warn": f"benign out-of-fold flag rate <= {WARN_BENIGN_RATE}, floor {WARN_FLOOR}",
             "block": f"benign out-of-fold flag rate <= {BLOCK_BENIGN_RATE}, floor {BLOCK_FLOOR}",
         },
+        "rules_sha256": rules_fingerprint(),
         "corpus": {
             "file": Path(data).name,
             "sha256": corpus_sha,
@@ -282,7 +295,7 @@ def train(
             "groups": int(df["group"].nunique()),
         },
         "params": params.as_dict(),
-        "cv": {"splits": N_SPLITS, "split": "StratifiedGroupKFold by template group", **metrics},
+        "cv": {"splits": N_SPLITS, "split": "StratifiedGroupKFold by scenario group", **metrics},
         "training_seconds": round(time.perf_counter() - t0, 1),
     }
     manifest = save_message_model(pipeline, Path(output), manifest)

@@ -36,6 +36,10 @@ POSITIVE = [
 ]
 
 NEGATIVE = [
+    # a link in a complaint or a reply is not a push to leave the platform
+    "@速充客服 你们网速慢成这样还好意思收钱？ http://t.cn/Rz184YH",
+    "Rubbish service @TelecomCare http://t.cn/Rz1a2B3 fix it now",
+    "You can check your bill in the online business hall (website: www.189.cn).",
     # warnings
     "请勿添加陌生人微信，谨防诈骗",
     "不要点击陌生链接，所有售后均在平台内处理",
