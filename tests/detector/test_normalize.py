@@ -141,7 +141,7 @@ def test_when_variant_file_bad_then_config_error(source, message):
         load_variants(source)
 
 
-# --- properties -------------------------------------------------------------------------
+# --- properties ------------------------------
 
 _interesting = st.sampled_from(
     [

@@ -68,9 +68,9 @@ OBFUSCATION_RATE = 0.10
 SLOT_RE = re.compile(r"\{([a-z_]+?)(\d?)\}")
 ZWSP = "\u200b"
 
-# --------------------------------------------------------------------------------------
+# ------------------------------
 # Greetings.  Notices (SMS templates) never get a greeting added or removed.
-# --------------------------------------------------------------------------------------
+# ------------------------------
 NO_GREETING = {"otp_notice", "transaction_notice", "marketing", "safety_notice"}
 ZH_GREETINGS = {
     "formal": ["您好，", "您好！", "尊敬的用户您好，", "你好，", "亲，", "亲亲，", "亲您好，"],
@@ -164,9 +164,9 @@ EN_GREETING_RE = re.compile(
     re.IGNORECASE,
 )
 
-# --------------------------------------------------------------------------------------
+# ------------------------------
 # Obfuscation tables (written for this project).
-# --------------------------------------------------------------------------------------
+# ------------------------------
 ZH_TRAD_WORDS = {
     "联系": "聯繫",
     "关系": "關係",
@@ -318,9 +318,9 @@ class SeedError(ValueError):
     pass
 
 
-# --------------------------------------------------------------------------------------
+# ------------------------------
 # Loading
-# --------------------------------------------------------------------------------------
+# ------------------------------
 def load_slots(path: Path = SLOTS_FILE) -> dict[str, dict[str, list[str]]]:
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     slots: dict[str, dict[str, list[str]]] = {}
@@ -370,9 +370,9 @@ def load_templates(seeds_dir: Path = SEEDS_DIR) -> list[dict]:
     return templates
 
 
-# --------------------------------------------------------------------------------------
+# ------------------------------
 # Slot filling
-# --------------------------------------------------------------------------------------
+# ------------------------------
 def expand_pattern(value: str, rng: random.Random) -> str:
     out = []
     for ch in value:
@@ -421,9 +421,9 @@ def distinct_slots(text: str) -> int:
     return len(set(SLOT_RE.findall(text)))
 
 
-# --------------------------------------------------------------------------------------
+# ------------------------------
 # Light surface variation
-# --------------------------------------------------------------------------------------
+# ------------------------------
 def vary_greeting(text: str, tpl: dict, rng: random.Random) -> str:
     if tpl["category"] in NO_GREETING or tpl.get("greet") is False:
         return text
@@ -499,9 +499,9 @@ def vary_punct_en(text: str, tpl: dict, rng: random.Random) -> str:
     return text
 
 
-# --------------------------------------------------------------------------------------
+# ------------------------------
 # Obfuscation (about 10 % of rows of both classes)
-# --------------------------------------------------------------------------------------
+# ------------------------------
 def ob_traditional(text: str, rng: random.Random) -> str:
     for s, t in ZH_TRAD_WORDS.items():
         text = text.replace(s, t)
@@ -599,9 +599,9 @@ def obfuscate(text: str, lang: str, rng: random.Random) -> str:
     return out
 
 
-# --------------------------------------------------------------------------------------
+# ------------------------------
 # Expansion
-# --------------------------------------------------------------------------------------
+# ------------------------------
 def row_cap(tpl: dict) -> int:
     lang = tpl["lang"]
     if "max" in tpl:
