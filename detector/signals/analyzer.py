@@ -136,7 +136,9 @@ class CompiledRule:
             self.pattern = self.prefilter
 
     def find(self, text: str, context: _Context) -> list[tuple[int, int]]:
-        if not self.prefilter.search(text):
+        # A request pattern is costlier than its objects alone: look for an object first.
+        # (A phrase rule's prefilter is its pattern, so it goes straight to finditer.)
+        if self.kind == "request" and not self.prefilter.search(text):
             return []
         spans = []
         for m in self.pattern.finditer(text):
