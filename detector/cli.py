@@ -32,9 +32,10 @@ def _emit(payload: Any) -> None:
     typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
 
 
-def _run(fn: Callable[[], Any]) -> None:
+def _run(fn: Callable[[], Any], output: Callable[[Any], None] = _emit) -> None:
+    """Run a command body; print its result, or map a domain error to stderr + exit 2."""
     try:
-        _emit(fn())
+        output(fn())
     except KefuguardError as exc:
         typer.echo(json.dumps(exc.to_dict(), ensure_ascii=False), err=True)
         raise typer.Exit(EXIT_USAGE) from None
@@ -197,7 +198,7 @@ def evaluate_cmd(
 ) -> None:
     """Measure a model: recall per category, flag rate per benign source, PR-AUC."""
 
-    def work() -> None:
+    def work() -> str:
         from training.evaluate import evaluate_path, format_report
 
         detector = _detector(model)
@@ -211,13 +212,9 @@ def evaluate_cmd(
                 ),
                 encoding="utf-8",
             )
-        typer.echo(format_report(results, detector))
+        return format_report(results, detector)
 
-    try:
-        work()
-    except KefuguardError as exc:
-        typer.echo(json.dumps(exc.to_dict(), ensure_ascii=False), err=True)
-        raise typer.Exit(EXIT_USAGE) from None
+    _run(work, output=typer.echo)
 
 
 def main() -> None:  # pragma: no cover - console entry point
