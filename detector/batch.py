@@ -105,7 +105,8 @@ def _score_chunk(detector: Detector, chunk: pd.DataFrame, column: str, counts: d
     texts = chunk[column].tolist()
     too_long = [len(t) > detector.max_chars for t in texts]
     assessments = detector.score_messages(
-        [t if not long else "" for t, long in zip(texts, too_long, strict=True)]
+        [t if not long else "" for t, long in zip(texts, too_long, strict=True)],
+        with_contacts=False,  # the output has no contact columns
     )
     risk, verdict, is_scam, category, signals = [], [], [], [], []
     for a, long in zip(assessments, too_long, strict=True):

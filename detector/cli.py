@@ -24,6 +24,14 @@ app = typer.Typer(
 )
 messages_app = typer.Typer(help="Score chat messages.", no_args_is_help=True)
 app.add_typer(messages_app, name="messages")
+contacts_app = typer.Typer(
+    help="Check contacts (phone, QQ, WeChat, URL, e-mail).", no_args_is_help=True
+)
+app.add_typer(contacts_app, name="contacts")
+registry_app = typer.Typer(help="Manage the official registry.", no_args_is_help=True)
+app.add_typer(registry_app, name="registry")
+reports_app = typer.Typer(help="Store user reports of contacts.", no_args_is_help=True)
+app.add_typer(reports_app, name="reports")
 
 EXIT_USAGE = 2
 
@@ -61,6 +69,22 @@ ModelDir = Annotated[
 ]
 
 
+Database = Annotated[
+    str | None,
+    typer.Option(
+        "--database",
+        help="Database URL (default: $KEFUGUARD_DATABASE_URL or sqlite:///./var/kefuguard.db).",
+        show_default=False,
+    ),
+]
+
+
+def _engine(database: str | None):
+    from api.db.engine import open_database
+
+    return open_database(database)
+
+
 def _detector(model: Path | None):
     from detector.engine import Detector
 
@@ -75,14 +99,21 @@ def messages_check(
     ] = None,
     explain: Annotated[bool, typer.Option(help="Add the rule behind each signal.")] = False,
     model: ModelDir = None,
+    database: Database = None,
 ) -> None:
     """Score one message and print its MessageAssessment as JSON."""
 
     def work() -> dict[str, Any]:
+        from api.db.store import RegistryStore, ReportStore
+        from detector.contact_check import ContactChecker
+        from detector.engine import Detector
         from detector.signals import default_analyzer
 
         message = _read_text(text)
-        assessment = _detector(model).score_message(message)
+        engine = _engine(database)
+        checker = ContactChecker.load(RegistryStore(engine).snapshot(), ReportStore(engine))
+        detector = Detector.load(model, contacts=checker)
+        assessment = detector.score_message(message, claimed_org=claimed_org)
         out = assessment.to_dict()
         if explain:  # the explanation is a separate object, returned only when asked
             out["signals"] = [
@@ -215,6 +246,179 @@ def evaluate_cmd(
         return format_report(results, detector)
 
     _run(work, output=typer.echo)
+
+
+@contacts_app.command("check")
+def contacts_check(
+    value: Annotated[str, typer.Argument(help="A phone number, QQ, WeChat ID, URL or e-mail.")],
+    type_: Annotated[
+        str | None,
+        typer.Option("--type", help="phone|short_number|qq|wechat|url|email|bank_card (guessed)."),
+    ] = None,
+    claimed_org: Annotated[
+        str | None, typer.Option(help="The organisation this contact claims to be.")
+    ] = None,
+    channel: Annotated[
+        str | None, typer.Option(help="How it reached the user: call|sms|chat|email|qq|wechat.")
+    ] = None,
+    database: Database = None,
+) -> None:
+    """Is this contact really the organisation's? Prints a ContactAssessment as JSON."""
+
+    def work() -> dict[str, Any]:
+        from api.db.store import RegistryStore, ReportStore
+        from detector.contact_check import ContactChecker
+
+        engine = _engine(database)
+        checker = ContactChecker.load(RegistryStore(engine).snapshot(), ReportStore(engine))
+        return checker.check(value, type_, claimed_org=claimed_org, channel=channel).to_dict()
+
+    _run(work)
+
+
+@registry_app.command("import")
+def registry_import(
+    path: Annotated[Path, typer.Argument(help="Registry file (.yaml or .csv).")],
+    database: Database = None,
+) -> None:
+    """Add (or update) every organisation and official contact of a registry file."""
+
+    def work() -> dict[str, Any]:
+        from api.db.store import RegistryStore
+        from detector.registry import load_registry_file
+
+        registry = load_registry_file(path)
+        return {"imported": RegistryStore(_engine(database)).import_registry(registry)}
+
+    _run(work)
+
+
+@registry_app.command("list")
+def registry_list(
+    org: Annotated[str | None, typer.Option(help="Only this organisation.")] = None,
+    database: Database = None,
+) -> None:
+    """List organisations and their official contacts."""
+
+    def work() -> dict[str, Any]:
+        from api.db.store import RegistryStore
+
+        registry = RegistryStore(_engine(database)).snapshot()
+        orgs = [o for o in registry.organizations if org in (None, o.slug)]
+        return {
+            "organizations": [
+                {**o.to_dict(), "contacts": [c.to_dict() for c in registry.contacts_of(o.slug)]}
+                for o in orgs
+            ]
+        }
+
+    _run(work)
+
+
+@registry_app.command("add")
+def registry_add(
+    org: Annotated[str, typer.Argument(help="Organisation slug, e.g. demo-kameng.")],
+    value: Annotated[str, typer.Argument(help="The official contact.")],
+    type_: Annotated[str | None, typer.Option("--type", help="Contact type (guessed).")] = None,
+    source: Annotated[str, typer.Option(help="Where this fact comes from.")] = "manual",
+    verified_at: Annotated[str | None, typer.Option(help="Date verified (YYYY-MM-DD).")] = None,
+    name: Annotated[
+        str | None, typer.Option(help="Create the organisation with this name if it is new.")
+    ] = None,
+    database: Database = None,
+) -> None:
+    """Add one official contact to an organisation."""
+
+    def work() -> dict[str, Any]:
+        from datetime import date
+
+        from api.db.store import RegistryStore
+        from detector.errors import InvalidInputError
+        from detector.registry import Organization, official_contact
+
+        when = None
+        if verified_at:
+            try:
+                when = date.fromisoformat(verified_at)
+            except ValueError:
+                raise InvalidInputError("--verified-at must be YYYY-MM-DD") from None
+        store = RegistryStore(_engine(database))
+        if name:
+            store.upsert_organization(Organization(org, name))
+        contact = official_contact(org, value, type_, source, when)
+        store.add_contact(contact)
+        return {"added": contact.to_dict()}
+
+    _run(work)
+
+
+@registry_app.command("remove")
+def registry_remove(
+    org: Annotated[str, typer.Argument(help="Organisation slug.")],
+    value: Annotated[str, typer.Argument(help="The official contact to remove.")],
+    type_: Annotated[str | None, typer.Option("--type", help="Contact type (guessed).")] = None,
+    database: Database = None,
+) -> None:
+    """Remove one official contact."""
+
+    def work() -> dict[str, Any]:
+        from api.db.store import NotFoundError, RegistryStore
+        from detector.contacts import parse_contact
+
+        contact = parse_contact(value, type_)
+        if not RegistryStore(_engine(database)).remove_contact(org, *contact.key):
+            raise NotFoundError(f"{org} has no official {contact.type} {value!r}", org=org)
+        return {"removed": {"org": org, "type": contact.type, "normalized": contact.normalized}}
+
+    _run(work)
+
+
+@reports_app.command("import")
+def reports_import(
+    path: Annotated[Path, typer.Argument(help="CSV of reports (UTF-8).")],
+    contact_column: Annotated[str, typer.Option(help="Column with the reported contact.")] = (
+        "contact"
+    ),
+    model: ModelDir = None,
+    database: Database = None,
+) -> None:
+    """Store user reports (columns: contact, reported_at, reporter_id, category, text, channel).
+
+    Reporter ids are stored as keyed hashes ($KEFUGUARD_REPORTER_SALT); report texts are
+    scored by the message model so aggregates know the share that reads like a scam.
+    """
+
+    def work() -> dict[str, Any]:
+        from api.db.store import ReportStore
+        from detector.reports import read_reports_csv
+
+        detector = _detector(model)
+        reports, rejects = read_reports_csv(path, detector, contact_column=contact_column)
+        stored = ReportStore(_engine(database)).add(reports)
+        return {"stored": stored, "rejected": rejects}
+
+    _run(work)
+
+
+@app.command("train-numbers")
+def train_numbers_cmd(
+    data: Annotated[
+        Path | None, typer.Option(help="Labelled numbers CSV (number,label[,report aggregates]).")
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option(help="Model directory (default: the shipped models/numbers).")
+    ] = None,
+) -> None:
+    """Train the number risk model: on simulated labels (default) or your audit outcomes."""
+
+    def work() -> dict[str, Any]:
+        from training.train_numbers import main
+
+        from detector.number_model import default_number_model_dir
+
+        return main(data, output or default_number_model_dir())
+
+    _run(work)
 
 
 def main() -> None:  # pragma: no cover - console entry point

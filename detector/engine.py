@@ -10,16 +10,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import yaml
 
+from detector.contact_check import ContactChecker
+from detector.contacts import default_extractor
 from detector.errors import ConfigError
 from detector.fastpath import CompiledScorer
 from detector.model import MessageModel, load_message_model
-from detector.normalize import DATA_DIR, MAX_TEXT_CHARS, Normalizer, check_text
+from detector.normalize import DATA_DIR, MAX_TEXT_CHARS, NormalizedText, Normalizer, check_text
 from detector.results import MessageAssessment, Signal
 from detector.signals import default_analyzer
 
@@ -74,8 +77,14 @@ class Detector:
     Build it with :meth:`load` (verifies the artifacts) or inject a model for tests.
     """
 
-    def __init__(self, model: MessageModel, max_chars: int = MAX_TEXT_CHARS):
+    def __init__(
+        self,
+        model: MessageModel,
+        max_chars: int = MAX_TEXT_CHARS,
+        contacts: ContactChecker | None = None,
+    ):
         self.model = model
+        self.contacts = contacts
         self.max_chars = max_chars
         classes = list(model.pipeline.classes_)
         scam = set(model.scam_classes)
@@ -91,9 +100,17 @@ class Detector:
         load_warnings()  # fail at start-up, not at the first risky message
 
     @classmethod
-    def load(cls, model_dir: Path | str | None = None) -> Detector:
-        """Load the model in ``model_dir`` (default: the shipped ``models/``)."""
-        return cls(load_message_model(model_dir))
+    def load(
+        cls, model_dir: Path | str | None = None, contacts: ContactChecker | None = None
+    ) -> Detector:
+        """Load the model in ``model_dir`` (default: the shipped ``models/``).
+
+        ``contacts`` checks the contacts found in messages (registry, reports, number model);
+        without it they are still found and assessed against an empty registry.
+        """
+        if contacts is None:
+            contacts = ContactChecker.load()
+        return cls(load_message_model(model_dir), contacts=contacts)
 
     @property
     def model_version(self) -> str:
@@ -102,11 +119,23 @@ class Detector:
     def check_text(self, text: object) -> str:
         return check_text(text, self.max_chars)
 
-    def score_message(self, text: str) -> MessageAssessment:
-        return self.score_messages([text])[0]
+    def score_message(
+        self, text: str, claimed_org: str | None = None, channel: str | None = None
+    ) -> MessageAssessment:
+        return self.score_messages([text], claimed_org=claimed_org, channel=channel)[0]
 
-    def score_messages(self, texts: Sequence[str]) -> list[MessageAssessment]:
-        """Score many messages in one vectorized pass."""
+    def score_messages(
+        self,
+        texts: Sequence[str],
+        claimed_org: str | None = None,
+        channel: str | None = None,
+        with_contacts: bool = True,
+    ) -> list[MessageAssessment]:
+        """Score many messages in one vectorized pass.
+
+        ``with_contacts=False`` skips contact extraction (bulk scoring that only keeps the
+        risk columns).
+        """
         texts = [self.check_text(t) for t in texts]
         if not texts:
             return []
@@ -118,10 +147,45 @@ class Detector:
             features, clf = self.model.pipeline[0], self.model.pipeline[-1]
             proba = clf.predict_proba(features.assemble(norms, signals))
         risk = proba[:, self._scam_idx].sum(axis=1) if len(self._scam_idx) else np.zeros(len(texts))
-        return [
+        out = [
             self._assessment(text, float(r), p, sig)
             for text, r, p, sig in zip(texts, risk, proba, signals, strict=True)
         ]
+        if with_contacts and self.contacts is not None:
+            out = [
+                self._with_contacts(a, n, claimed_org, channel)
+                for a, n in zip(out, norms, strict=True)
+            ]
+        return out
+
+    def _with_contacts(
+        self,
+        assessment: MessageAssessment,
+        norm: NormalizedText,
+        claimed_org: str | None,
+        channel: str | None,
+    ) -> MessageAssessment:
+        """Check the contacts a message gives; an unofficial one under a claim is a warning."""
+        found = default_extractor().extract(norm)
+        if not found:
+            return assessment
+        checker = self.contacts
+        claims: tuple[str, ...] = ()
+        if any(s.code == "official_claim" for s in assessment.signals):
+            claims = checker.registry.claims_in(norm.text)
+        checked = checker.assess_many(
+            found, claimed_org=claimed_org, claimed_orgs=claims, channel=channel
+        )
+        updates: dict[str, object] = {"contacts": tuple(c.to_dict() for c in checked)}
+        bad = [c for c in checked if c.verdict in ("suspicious", "known_scam")]
+        if bad and (claimed_org or claims) and assessment.verdict == "allow":
+            lang = detect_language(norm.original)
+            updates.update(
+                verdict="warn",
+                is_scam=True,
+                warning=load_warnings().get("unofficial_contact", load_warnings()["default"])[lang],
+            )
+        return replace(assessment, **updates)
 
     def _assessment(
         self, text: str, risk: float, proba: np.ndarray, signals: list[Signal]

@@ -91,15 +91,21 @@ class MessageModel:
         return {k: float(v) for k, v in self.manifest["thresholds"].items()}
 
 
-def save_message_model(pipeline: Any, directory: Path, manifest: dict[str, Any]) -> dict[str, Any]:
-    """Write the Pipeline and its manifest (sha256 and versions filled in here); return it."""
+def save_artifact(
+    obj: Any, directory: Path, filename: str, manifest: dict[str, Any]
+) -> dict[str, Any]:
+    """Write ``obj`` (joblib) and a manifest listing its sha256, size and library versions.
+
+    The generic half of every model directory (message model, number model); returns the
+    manifest as written.
+    """
     directory.mkdir(parents=True, exist_ok=True)
-    path = directory / MODEL_FILE
-    joblib.dump(pipeline, path, compress=3)
+    path = directory / filename
+    joblib.dump(obj, path, compress=3)
     full = {
         "format": MANIFEST_FORMAT,
         **manifest,
-        "files": {MODEL_FILE: {"sha256": sha256_file(path), "bytes": path.stat().st_size}},
+        "files": {filename: {"sha256": sha256_file(path), "bytes": path.stat().st_size}},
         "versions": library_versions(),
     }
     (directory / MANIFEST_FILE).write_text(
@@ -108,22 +114,42 @@ def save_message_model(pipeline: Any, directory: Path, manifest: dict[str, Any])
     return full
 
 
-def read_manifest(directory: Path) -> dict[str, Any]:
+def save_message_model(pipeline: Any, directory: Path, manifest: dict[str, Any]) -> dict[str, Any]:
+    """Write the Pipeline and its manifest (sha256 and versions filled in here); return it."""
+    return save_artifact(pipeline, directory, MODEL_FILE, manifest)
+
+
+#: Keys a message-model manifest must have.
+MESSAGE_MANIFEST_KEYS = (
+    "format",
+    "model_version",
+    "files",
+    "versions",
+    "classes",
+    "scam_classes",
+    "thresholds",
+)
+
+
+def read_manifest(
+    directory: Path,
+    required: tuple[str, ...] = MESSAGE_MANIFEST_KEYS,
+    train_command: str = "kefuguard train",
+) -> dict[str, Any]:
     path = directory / MANIFEST_FILE
     if not path.is_file():
         raise ModelError(
-            f"no {MANIFEST_FILE} in model directory {directory}; train one with 'kefuguard train'",
+            f"no {MANIFEST_FILE} in model directory {directory}; train one with '{train_command}'",
             directory=str(directory),
         )
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ModelError(f"cannot read {path}: {exc}", directory=str(directory)) from exc
-    required = ("format", "model_version", "files", "versions", "classes", "scam_classes")
-    missing = [k for k in (*required, "thresholds") if k not in manifest]
+    missing = [k for k in required if k not in manifest]
     if missing:
         raise ModelError(f"{path} lacks {', '.join(missing)}", directory=str(directory))
-    if manifest["format"] != MANIFEST_FORMAT:
+    if manifest.get("format") != MANIFEST_FORMAT:
         raise ModelError(
             f"{path} has manifest format {manifest['format']}; this kefuguard reads "
             f"{MANIFEST_FORMAT}",
@@ -132,11 +158,11 @@ def read_manifest(directory: Path) -> dict[str, Any]:
     return manifest
 
 
-def verify_files(directory: Path, manifest: dict[str, Any]) -> None:
+def verify_files(directory: Path, manifest: dict[str, Any], model_file: str = MODEL_FILE) -> None:
     """Check every listed file's size and sha256; raise ModelError on any difference."""
     files = manifest.get("files") or {}
-    if MODEL_FILE not in files:
-        raise ModelError(f"manifest of {directory} does not list {MODEL_FILE}")
+    if model_file not in files:
+        raise ModelError(f"manifest of {directory} does not list {model_file}")
     for name, meta in files.items():
         path = directory / name
         if Path(name).name != name:
@@ -158,7 +184,7 @@ def verify_files(directory: Path, manifest: dict[str, Any]) -> None:
             )
 
 
-def check_versions(manifest: dict[str, Any]) -> None:
+def check_versions(manifest: dict[str, Any], train_command: str = "kefuguard train") -> None:
     built = manifest.get("versions") or {}
     here = library_versions()
     bad = [
@@ -168,22 +194,37 @@ def check_versions(manifest: dict[str, Any]) -> None:
     ]
     if bad:
         raise ModelError(
-            "the model was built with " + ", ".join(bad) + "; retrain it with 'kefuguard train' "
+            "the model was built with " + ", ".join(bad) + f"; retrain it with '{train_command}' "
             "or install the versions it was built with",
             built=built,
         )
 
 
+def load_verified(
+    directory: Path,
+    filename: str,
+    required: tuple[str, ...] = MESSAGE_MANIFEST_KEYS,
+    train_command: str = "kefuguard train",
+) -> tuple[Any, dict[str, Any]]:
+    """Read the manifest, check versions, sha256 and size of ``filename``, then unpickle it.
+
+    Nothing is unpickled before every check passed; any failure is a :class:`ModelError`.
+    Returns ``(object, manifest)``.
+    """
+    if not directory.is_dir():
+        raise ModelError(f"model directory {directory} does not exist", directory=str(directory))
+    manifest = read_manifest(directory, required, train_command)
+    check_versions(manifest, train_command)
+    verify_files(directory, manifest, filename)
+    try:
+        obj = joblib.load(directory / filename)
+    except Exception as exc:  # a verified file that still fails to load: say so clearly
+        raise ModelError(f"cannot load {directory / filename}: {exc}") from exc
+    return obj, manifest
+
+
 def load_message_model(directory: Path | str | None = None) -> MessageModel:
     """Load and verify the message model in ``directory`` (default: :func:`default_model_dir`)."""
     directory = Path(directory) if directory is not None else default_model_dir()
-    if not directory.is_dir():
-        raise ModelError(f"model directory {directory} does not exist", directory=str(directory))
-    manifest = read_manifest(directory)
-    check_versions(manifest)
-    verify_files(directory, manifest)
-    try:
-        pipeline = joblib.load(directory / MODEL_FILE)
-    except Exception as exc:  # a verified file that still fails to load: say so clearly
-        raise ModelError(f"cannot load {directory / MODEL_FILE}: {exc}") from exc
+    pipeline, manifest = load_verified(directory, MODEL_FILE)
     return MessageModel(pipeline=pipeline, manifest=manifest, directory=directory)

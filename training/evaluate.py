@@ -31,7 +31,7 @@ def _risks(detector: Detector, texts: list[str]) -> np.ndarray:
     out = []
     for i in range(0, len(texts), BATCH):
         chunk = [t[:MAX_TEXT_CHARS] for t in texts[i : i + BATCH]]
-        out.extend(a.risk for a in detector.score_messages(chunk))
+        out.extend(a.risk for a in detector.score_messages(chunk, with_contacts=False))
     return np.asarray(out, dtype=float)
 
 

@@ -1,0 +1,67 @@
+"""Tables. Reporter ids are stored only as keyed hashes; contacts only in normalized form."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class OrganizationRow(Base):
+    __tablename__ = "organizations"
+
+    slug: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    aliases: Mapped[str] = mapped_column(Text, default="")  # JSON list
+    region: Mapped[str] = mapped_column(String(2), default="CN")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class OfficialContactRow(Base):
+    __tablename__ = "official_contacts"
+    __table_args__ = (
+        UniqueConstraint("org", "type", "normalized", name="uq_official_contact"),
+        Index("ix_official_contacts_key", "type", "normalized"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    org: Mapped[str] = mapped_column(
+        String(64), ForeignKey("organizations.slug", ondelete="CASCADE")
+    )
+    type: Mapped[str] = mapped_column(String(16))
+    value: Mapped[str] = mapped_column(String(512))
+    normalized: Mapped[str] = mapped_column(String(512))
+    source: Mapped[str] = mapped_column(String(500))
+    verified_at: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    note: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ReportRow(Base):
+    __tablename__ = "reports"
+    __table_args__ = (Index("ix_reports_key_time", "type", "normalized", "reported_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    type: Mapped[str] = mapped_column(String(16))
+    normalized: Mapped[str] = mapped_column(String(512))
+    reporter_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    channel: Mapped[str] = mapped_column(String(16), default="other")
+    category: Mapped[str] = mapped_column(String(32), default="other")
+    text: Mapped[str | None] = mapped_column(Text, nullable=True)
+    flagged: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    reported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

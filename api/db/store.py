@@ -1,0 +1,201 @@
+"""Stores: the registry and the user reports, over SQLAlchemy sessions.
+
+Each store hands the scoring core plain values (a :class:`~detector.registry.Registry`
+snapshot, :class:`~detector.results.ReportStats`), so ``detector/`` never touches the
+database.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine, delete, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, sessionmaker
+
+from api.db.models import OfficialContactRow, OrganizationRow, ReportRow
+from detector.errors import InvalidInputError
+from detector.registry import OfficialContact, Organization, Registry
+from detector.reports import Report, aggregate_reports, reports_frame, stats_from_row
+from detector.results import ReportStats
+
+
+class NotFoundError(InvalidInputError):
+    code = "not_found"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _upsert(session: Session, table, values: dict, index: Sequence[str], update: Sequence[str]):
+    """INSERT … ON CONFLICT DO UPDATE on SQLite and PostgreSQL."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(table).values(**values)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=list(index), set_={k: stmt.excluded[k] for k in update}
+    )
+    session.execute(stmt)
+
+
+class RegistryStore:
+    def __init__(self, engine: Engine):
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    def upsert_organization(self, org: Organization) -> None:
+        with self._sessions.begin() as s:
+            values = {
+                "slug": org.slug,
+                "name": org.name,
+                "aliases": json.dumps(list(org.aliases), ensure_ascii=False),
+                "region": org.region,
+                "created_at": _now(),
+            }
+            _upsert(s, OrganizationRow, values, ["slug"], ["name", "aliases", "region"])
+
+    def add_contact(self, contact: OfficialContact) -> None:
+        with self._sessions.begin() as s:
+            if s.get(OrganizationRow, contact.org) is None:
+                raise NotFoundError(f"no organisation {contact.org!r}", org=contact.org)
+            values = {
+                "org": contact.org,
+                "type": contact.type,
+                "value": contact.value,
+                "normalized": contact.normalized,
+                "source": contact.source,
+                "verified_at": contact.verified_at,
+                "note": contact.note,
+                "created_at": _now(),
+            }
+            _upsert(
+                s,
+                OfficialContactRow,
+                values,
+                ["org", "type", "normalized"],
+                ["value", "source", "verified_at", "note"],
+            )
+
+    def remove_contact(self, org: str, type: str, normalized: str) -> bool:
+        with self._sessions.begin() as s:
+            result = s.execute(
+                delete(OfficialContactRow).where(
+                    OfficialContactRow.org == org,
+                    OfficialContactRow.type == type,
+                    OfficialContactRow.normalized == normalized,
+                )
+            )
+            return result.rowcount > 0
+
+    def import_registry(self, registry: Registry) -> dict[str, int]:
+        """Upsert every organisation and contact of ``registry`` (idempotent)."""
+        for org in registry.organizations:
+            self.upsert_organization(org)
+        for contact in registry.contacts:
+            self.add_contact(contact)
+        return {"organizations": len(registry.organizations), "contacts": len(registry.contacts)}
+
+    def snapshot(self) -> Registry:
+        """The whole registry as an in-memory :class:`Registry`."""
+        with self._sessions() as s:
+            orgs = tuple(
+                Organization(r.slug, r.name, tuple(json.loads(r.aliases or "[]")), r.region)
+                for r in s.scalars(select(OrganizationRow).order_by(OrganizationRow.slug))
+            )
+            contacts = tuple(
+                OfficialContact(
+                    org=r.org,
+                    type=r.type,
+                    value=r.value,
+                    normalized=r.normalized,
+                    source=r.source,
+                    verified_at=r.verified_at,
+                    note=r.note,
+                )
+                for r in s.scalars(
+                    select(OfficialContactRow).order_by(
+                        OfficialContactRow.org, OfficialContactRow.type, OfficialContactRow.id
+                    )
+                )
+            )
+        return Registry(orgs, contacts)
+
+
+class ReportStore:
+    def __init__(self, engine: Engine):
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    def add(self, reports: Iterable[Report]) -> int:
+        now = _now()
+        rows = [
+            ReportRow(
+                type=r.type,
+                normalized=r.normalized,
+                reporter_hash=r.reporter_hash,
+                channel=r.channel,
+                category=r.category,
+                text=r.text,
+                flagged=r.flagged,
+                reported_at=r.reported_at,
+                received_at=now,
+            )
+            for r in reports
+        ]
+        with self._sessions.begin() as s:
+            s.add_all(rows)
+        return len(rows)
+
+    def reports_for(self, type: str, normalized: str, limit: int = 10_000) -> list[Report]:
+        with self._sessions() as s:
+            rows = s.scalars(
+                select(ReportRow)
+                .where(ReportRow.type == type, ReportRow.normalized == normalized)
+                .order_by(ReportRow.reported_at.desc())
+                .limit(limit)
+            )
+            return [
+                Report(
+                    type=r.type,
+                    normalized=r.normalized,
+                    reported_at=r.reported_at,
+                    reporter_hash=r.reporter_hash,
+                    channel=r.channel,
+                    category=r.category,
+                    text=r.text,
+                    flagged=r.flagged,
+                )
+                for r in rows
+            ]
+
+    def stats_for_many(
+        self, keys: Iterable[tuple[str, str]], now: datetime | None = None
+    ) -> dict[tuple[str, str], ReportStats]:
+        """Aggregates for several contacts in one query (contacts without reports are absent)."""
+        keys = list(dict.fromkeys(keys))
+        if not keys:
+            return {}
+        out: dict[tuple[str, str], ReportStats] = {}
+        with self._sessions() as s:
+            for type_ in {t for t, _ in keys}:
+                values = [n for t, n in keys if t == type_]
+                rows = s.scalars(
+                    select(ReportRow).where(
+                        ReportRow.type == type_, ReportRow.normalized.in_(values)
+                    )
+                ).all()
+                reports = [
+                    Report(r.type, r.normalized, r.reported_at, r.reporter_hash, flagged=r.flagged)
+                    for r in rows
+                ]
+                if not reports:
+                    continue
+                table = aggregate_reports(reports_frame(reports), now=now)
+                for (t, n), row in table.iterrows():
+                    out[(t, n)] = stats_from_row(row)
+        return out
+
+    def count(self) -> int:
+        with self._sessions() as s:
+            return int(s.scalar(select(func.count()).select_from(ReportRow)) or 0)

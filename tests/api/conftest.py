@@ -1,0 +1,42 @@
+"""Databases for the storage tests: a SQLite file always, PostgreSQL when CI provides one.
+
+Set ``KEFUGUARD_TEST_POSTGRES_URL`` (e.g. ``postgresql+psycopg://kefuguard@127.0.0.1/kefuguard``)
+to run every storage test against PostgreSQL too; without it those cases are skipped with a
+reason saying so.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+from sqlalchemy import text
+
+from api.db.engine import make_engine, migrate
+
+POSTGRES_ENV = "KEFUGUARD_TEST_POSTGRES_URL"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_engine(request, tmp_path):
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'kefuguard.db'}")
+        migrate(engine)
+        yield engine
+        engine.dispose()
+        return
+    url = os.environ.get(POSTGRES_ENV)
+    if not url:
+        pytest.skip(f"PostgreSQL storage tests skipped: {POSTGRES_ENV} is not set")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(url)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine = make_engine(f"{url}?options=-csearch_path%3D{schema}")
+    migrate(engine)
+    yield engine
+    engine.dispose()
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
