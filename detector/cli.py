@@ -412,11 +412,19 @@ def train_numbers_cmd(
     """Train the number risk model: on simulated labels (default) or your audit outcomes."""
 
     def work() -> dict[str, Any]:
+        from detector.number_model import default_number_model_dir
         from training.train_numbers import main
 
-        from detector.number_model import default_number_model_dir
-
-        return main(data, output or default_number_model_dir())
+        manifest = main(
+            data,
+            output or default_number_model_dir(),
+            progress=lambda msg: typer.echo(msg, err=True),
+        )
+        return {
+            key: manifest[key]
+            for key in ("model_version", "thresholds", "metrics", "data")
+            if key in manifest
+        }
 
     _run(work)
 

@@ -15,7 +15,8 @@ the suspicious threshold, or a rule found a concrete problem) · ``unverified`` 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Protocol
 
 from detector.contacts import parse_contact
@@ -28,8 +29,16 @@ from detector.results import Contact, ContactAssessment, NumberInfo, Reason, Rep
 MIN_REPORTERS_FOR_KNOWN_SCAM = 3
 #: Number reasons that are concrete evidence of deception on their own.
 STRONG_NUMBER_REASONS = frozenset(
-    {"service_line_as_caller", "international_presented_as_domestic"}
+    {
+        "service_line_as_caller",
+        "service_line_as_sms_sender",
+        "international_presented_as_domestic",
+        "service_number_with_foreign_prefix",
+    }
 )
+#: Banks (95xxx) and carriers (100xx) do sometimes call out: for them a service number as
+#: the caller is a warning sign in the reasons, not a verdict on its own.
+_CALLS_OUT_SOMETIMES = frozenset({"service_95_96", "carrier_service"})
 _NUMBER_TYPES = frozenset({"phone", "short_number"})
 
 
@@ -147,6 +156,8 @@ class ContactChecker:
             reasons.append(self._report_reason(stats, bool(official_for)))
 
         codes = {r.code for r in reasons}
+        if info is not None and info.line_class in _CALLS_OUT_SOMETIMES:
+            codes.discard("service_line_as_caller")
         thresholds = self.number_model.thresholds if self.number_model else {}
         suspicious_at = thresholds.get("suspicious", 0.5)
         known_at = thresholds.get("known_scam", 0.9)
@@ -192,7 +203,29 @@ class ContactChecker:
     ) -> float:
         if self.number_model is None:
             return 0.0
-        frame = features_for_one(info, stats, official, now, contact_type=contact.type)
+        number = contact.type in _NUMBER_TYPES and info is not None
+        line_class = info.line_class if number else None
+        valid = info.valid if number else False
+        # Risk depends on the report timestamps only through ages: to the hour is plenty, and
+        # a contact without reports does not depend on the time at all.
+        hour = None
+        if stats.count:
+            hour = (now or datetime.now(UTC)).replace(minute=0, second=0, microsecond=0)
+        return self._cached_risk(line_class, valid, official, stats, hour)
+
+    @lru_cache(maxsize=65_536)  # noqa: B019 - one checker lives as long as the process
+    def _cached_risk(
+        self,
+        line_class: str | None,
+        valid: bool,
+        official: bool,
+        stats: ReportStats,
+        hour: datetime | None,
+    ) -> float:
+        info = None
+        if line_class is not None:
+            info = NumberInfo("", None, valid, valid, None, None, None, line_class)
+        frame = features_for_one(info, stats, official, hour)
         return float(self.number_model.predict_risk(frame)[0])
 
     @staticmethod

@@ -32,6 +32,13 @@ def _deadline(seconds: int) -> Iterator[None]:
         signal.signal(signal.SIGALRM, old)
 
 
+@pytest.fixture(autouse=True)
+def _isolated_state(tmp_path, monkeypatch):
+    """Every test gets its own database file and reporter salt: no test touches ./var."""
+    monkeypatch.setenv("KEFUGUARD_DATABASE_URL", f"sqlite:///{tmp_path / 'kefuguard.db'}")
+    monkeypatch.setenv("KEFUGUARD_REPORTER_SALT", "test-salt-0123456789")
+
+
 @pytest.fixture
 def deadline():
     return _deadline

@@ -15,6 +15,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from detector.errors import ConfigError
 
@@ -40,16 +41,22 @@ def make_engine(url: str | None = None) -> Engine:
     url = database_url(url)
     try:
         parsed = make_url(url)
-    except Exception as exc:  # ArgumentError quotes the URL (and its password): not repeated
+    except ArgumentError as exc:  # it quotes the URL (and its password): not repeated
         kind = type(exc).__name__
         raise ConfigError(f"{DATABASE_URL_ENV} is not a database URL ({kind})") from None
-    if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(parsed, connect_args={"check_same_thread": False})
-        event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    return create_engine(parsed, pool_pre_ping=True)
+    try:
+        if parsed.get_backend_name() == "sqlite":
+            if parsed.database and parsed.database != ":memory:":
+                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            engine = create_engine(parsed, connect_args={"check_same_thread": False})
+            event.listen(engine, "connect", _sqlite_pragmas)
+            return engine
+        return create_engine(parsed, pool_pre_ping=True)
+    except (ArgumentError, ImportError) as exc:  # unknown dialect or driver not installed
+        raise ConfigError(
+            f"cannot use the {parsed.get_backend_name()!r} database: {type(exc).__name__}",
+            backend=parsed.get_backend_name(),
+        ) from None
 
 
 def _alembic(engine: Engine, step, revision: str) -> None:
