@@ -42,23 +42,10 @@ from threadpoolctl import ThreadpoolController
 
 from detector.errors import InvalidInputError, ModelError
 from detector.model import DEFAULT_MODEL_DIR, load_verified, save_artifact
+from detector.numbers import LINE_CLASSES
 from detector.reports import STATS_COLUMNS
 from detector.results import NumberInfo, ReportStats
 
-#: Line classes of ``detector/numbers.py`` (kept here so the model does not import it).
-LINE_CLASSES = (
-    "mobile",
-    "virtual_operator",
-    "fixed_line",
-    "shared_cost_400",
-    "toll_free_800",
-    "service_95_96",
-    "carrier_service",
-    "sms_gateway_106",
-    "emergency",
-    "international",
-    "invalid",
-)
 #: ``line_class`` of a contact whose number structure is not known (``info=None``): it is
 #: outside :data:`LINE_CLASSES`, so its one-hot columns are all zero.
 UNKNOWN_LINE_CLASS = "unknown"

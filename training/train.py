@@ -71,10 +71,10 @@ class Params:
         }
 
 
-def read_labelled_csv(path: Path, target: str) -> pd.DataFrame:
-    """Read a labelled CSV and check it; return columns text, label, category, lang, group."""
+def read_user_csv(path: Path) -> pd.DataFrame:
+    """A user's CSV as strings; unreadable files are an :class:`InvalidInputError`."""
     try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
     except FileNotFoundError:
         raise InvalidInputError(f"training data {path} does not exist") from None
     except UnicodeDecodeError as exc:
@@ -83,6 +83,11 @@ def read_labelled_csv(path: Path, target: str) -> pd.DataFrame:
         raise InvalidInputError(f"{path} is empty") from None
     except pd.errors.ParserError as exc:
         raise InvalidInputError(f"{path} is not a readable CSV: {exc}") from None
+
+
+def read_labelled_csv(path: Path, target: str) -> pd.DataFrame:
+    """Read a labelled CSV and check it; return columns text, label, category, lang, group."""
+    df = read_user_csv(path)
     need = ["text", "label"] + (["category"] if target == "category" else [])
     missing = [c for c in need if c not in df.columns]
     if missing:

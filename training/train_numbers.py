@@ -48,6 +48,7 @@ from detector.number_model import (
     pipeline_risk,
     save_number_model,
 )
+from training.train import read_user_csv
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_OUTPUT = REPO / "models" / "numbers"
@@ -83,16 +84,7 @@ def load_labelled_csv(path: Path) -> pd.DataFrame:
     that names the column or the row.
     """
     path = Path(path)
-    try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-    except FileNotFoundError:
-        raise InvalidInputError(f"training data {path} does not exist") from None
-    except UnicodeDecodeError as exc:
-        raise InvalidInputError(f"{path} is not UTF-8: {exc.reason}") from None
-    except pd.errors.EmptyDataError:
-        raise InvalidInputError(f"{path} is empty") from None
-    except pd.errors.ParserError as exc:
-        raise InvalidInputError(f"{path} is not a readable CSV: {exc}") from None
+    df = read_user_csv(path)
     df.columns = [str(c).strip() for c in df.columns]
     missing = [c for c in ("number", "label") if c not in df.columns]
     if missing:

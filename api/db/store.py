@@ -26,8 +26,15 @@ class NotFoundError(InvalidInputError):
     code = "not_found"
 
 
+_REPORT_FIELDS = ("type", "normalized", "reporter_hash", "channel", "category", "text", "flagged")
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def _as_utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def _upsert(session: Session, table, values: dict, index: Sequence[str], update: Sequence[str]):
@@ -131,14 +138,9 @@ class ReportStore:
         now = _now()
         rows = [
             ReportRow(
-                type=r.type,
-                normalized=r.normalized,
-                reporter_hash=r.reporter_hash,
-                channel=r.channel,
-                category=r.category,
-                text=r.text,
-                flagged=r.flagged,
-                reported_at=r.reported_at,
+                **{f: getattr(r, f) for f in _REPORT_FIELDS},
+                # SQLite keeps no offset: store UTC everywhere, read naive values as UTC.
+                reported_at=_as_utc(r.reported_at),
                 received_at=now,
             )
             for r in reports
@@ -157,14 +159,8 @@ class ReportStore:
             )
             return [
                 Report(
-                    type=r.type,
-                    normalized=r.normalized,
-                    reported_at=r.reported_at,
-                    reporter_hash=r.reporter_hash,
-                    channel=r.channel,
-                    category=r.category,
-                    text=r.text,
-                    flagged=r.flagged,
+                    **{f: getattr(r, f) for f in _REPORT_FIELDS},
+                    reported_at=_as_utc(r.reported_at),
                 )
                 for r in rows
             ]
@@ -180,14 +176,18 @@ class ReportStore:
         with self._sessions() as s:
             for type_ in {t for t, _ in keys}:
                 values = [n for t, n in keys if t == type_]
-                rows = s.scalars(
-                    select(ReportRow).where(
-                        ReportRow.type == type_, ReportRow.normalized.in_(values)
-                    )
+                rows = s.execute(
+                    select(
+                        ReportRow.type,
+                        ReportRow.normalized,
+                        ReportRow.reported_at,
+                        ReportRow.reporter_hash,
+                        ReportRow.flagged,
+                    ).where(ReportRow.type == type_, ReportRow.normalized.in_(values))
                 ).all()
                 reports = [
-                    Report(r.type, r.normalized, r.reported_at, r.reporter_hash, flagged=r.flagged)
-                    for r in rows
+                    Report(t, n, _as_utc(at), reporter, flagged=flagged)
+                    for t, n, at, reporter, flagged in rows
                 ]
                 if not reports:
                     continue
