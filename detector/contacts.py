@@ -118,6 +118,7 @@ _QQ_WORD = re.compile(r"(?<![a-z0-9@._/\-])(?:qq|q(?=号|群|[ ]?[:=]))(?![a-z])
 _WECHAT_WORD = re.compile(
     r"微信|(?<![a-z0-9_\-])(?:wechat|we chat)(?![a-z0-9_\-])|(?<![a-z0-9_@./\-])v(?=[ ]?[:=])"
 )
+_HINT = re.compile(r"[0-9@.]")
 _WXID = re.compile(r"(?<![a-z0-9_\-])wxid_[a-z0-9_\-]{4,30}(?![a-z0-9_\-])")
 #: Tokens read after QQ/WeChat wording: an ASCII word, a number, or any one character.
 _TOKEN = re.compile(r"[a-z][a-z0-9_\-]{0,40}|\+?[0-9]{1,24}|.", re.S)
@@ -353,6 +354,8 @@ class ContactExtractor:
     def extract(self, text: str | NormalizedText) -> tuple[Contact, ...]:
         """All contacts in ``text``, ordered by position; spans index the original text."""
         norm = text if isinstance(text, NormalizedText) else self.normalizer.normalize(text)
+        if not _HINT.search(norm.text) and not _WECHAT_WORD.search(norm.text):
+            return ()  # no digit, dot, '@' or WeChat wording: nothing can be a contact
         views = _Views(norm)
         found: list[Contact] = []
         finders: tuple[Callable[[_Views], Iterator[Contact]], ...] = (

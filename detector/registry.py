@@ -158,6 +158,8 @@ class Registry:
         """Resolve a claimed organisation by slug, name or alias (normalized)."""
         if not name:
             return None
+        if name in self._orgs:
+            return self._orgs[name]
         key = default_normalizer().normalize(name).text.strip()
         slug = self._names.get(key) or self._names.get(name.strip().lower())
         return self._orgs.get(slug) if slug else None
