@@ -32,6 +32,8 @@ registry_app = typer.Typer(help="Manage the official registry.", no_args_is_help
 app.add_typer(registry_app, name="registry")
 reports_app = typer.Typer(help="Store user reports of contacts.", no_args_is_help=True)
 app.add_typer(reports_app, name="reports")
+keys_app = typer.Typer(help="Manage API keys of the HTTP service.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
 
 EXIT_USAGE = 2
 
@@ -425,6 +427,84 @@ def train_numbers_cmd(
             for key in ("model_version", "thresholds", "metrics", "data")
             if key in manifest
         }
+
+    _run(work)
+
+
+@app.command("serve")
+def serve(
+    host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes.")] = 1,
+) -> None:
+    """Run the HTTP service (uvicorn). Settings come from KEFUGUARD_* variables."""
+    import os
+    import tempfile
+
+    import uvicorn
+
+    if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # Metrics summed over workers: each writes its samples to this directory.
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="kefuguard-metrics-")
+    from api.db.engine import open_database
+
+    _run(lambda: open_database(None) and None, output=lambda _: None)  # migrate once, up front
+    uvicorn.run(
+        "api.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+        access_log=False,
+    )
+
+
+@keys_app.command("create")
+def keys_create(
+    scope: Annotated[
+        list[str], typer.Option("--scope", help="score, report, audit or admin (repeatable).")
+    ],
+    name: Annotated[str, typer.Option(help="Who or what the key is for.")] = "unnamed",
+    database: Database = None,
+) -> None:
+    """Create an API key. The key is printed once; only its hash is stored."""
+
+    def work() -> dict[str, Any]:
+        from api.keys import KeyStore
+
+        key, info = KeyStore(_engine(database)).create(name, scope)
+        return {"key": key, **info}
+
+    _run(work)
+
+
+@keys_app.command("list")
+def keys_list(database: Database = None) -> None:
+    """List API keys (ids, names, scopes; never the keys)."""
+
+    def work() -> dict[str, Any]:
+        from api.keys import KeyStore
+
+        return {"keys": KeyStore(_engine(database)).list()}
+
+    _run(work)
+
+
+@keys_app.command("revoke")
+def keys_revoke(
+    key_id: Annotated[str, typer.Argument(help="The key's id, e.g. kg_1a2b3c4d.")],
+    database: Database = None,
+) -> None:
+    """Revoke an API key."""
+
+    def work() -> dict[str, Any]:
+        from api.db.store import NotFoundError
+        from api.keys import KeyStore
+
+        if not KeyStore(_engine(database)).revoke(key_id.removeprefix("kg_")):
+            raise NotFoundError(f"no active key {key_id}")
+        return {"revoked": key_id}
 
     _run(work)
 

@@ -40,3 +40,41 @@ def db_engine(request, tmp_path):
     with admin.begin() as conn:
         conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
     admin.dispose()
+
+
+ADMIN_KEY = "admin-key-0123456789abcdefghij"
+SCORE_KEY = "score-key-0123456789abcdefghij"
+REPORT_KEY = "report-key-0123456789abcdefghi"
+
+
+def auth(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
+def make_settings(tmp_path, **overrides):
+    from api.settings import Settings
+
+    values = {
+        "database_url": f"sqlite:///{tmp_path / 'api.db'}",
+        "api_keys": f"{ADMIN_KEY}:admin,{SCORE_KEY}:score,{REPORT_KEY}:report+score",
+        "reporter_salt": "route-test-salt-0123456789",
+        "rate_limit_per_minute": 0,
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory):
+    """The real app (shipped models, a real SQLite file) behind Starlette's TestClient."""
+    from fastapi.testclient import TestClient
+
+    from api.db.engine import open_database
+    from api.db.store import RegistryStore
+    from api.main import create_app
+    from detector.registry import demo_registry
+
+    settings = make_settings(tmp_path_factory.mktemp("api"))
+    RegistryStore(open_database(settings.database_url)).import_registry(demo_registry())
+    with TestClient(create_app(settings)) as c:
+        yield c

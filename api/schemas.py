@@ -1,0 +1,235 @@
+"""Request and response bodies. Requests are bounded field by field; responses mirror the
+result types of ``detector/results.py`` (DESIGN.md shapes)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+MAX_TEXT = 5_000
+MAX_ITEMS = 1_000
+MAX_TURNS = 200
+Short = Field(default=None, max_length=200)
+
+Channel = Literal["call", "sms", "chat", "email", "qq", "wechat"]
+ContactType = Literal["phone", "short_number", "qq", "wechat", "url", "email", "bank_card"]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+
+
+# Requests
+
+
+class MessageIn(_In):
+    text: str = Field(min_length=1, max_length=MAX_TEXT)
+    claimed_org: str | None = Short
+    sender_role: Literal["agent", "customer"] | None = None
+    conversation_id: str | None = Field(default=None, max_length=100)
+    channel: Channel | None = None
+
+
+class MessageBatchIn(_In):
+    items: list[MessageIn] = Field(min_length=1, max_length=MAX_ITEMS)
+
+
+class TurnIn(_In):
+    role: str = Field(min_length=1, max_length=20)
+    text: str = Field(min_length=1, max_length=MAX_TEXT)
+
+
+class ConversationIn(_In):
+    turns: list[TurnIn] = Field(min_length=1, max_length=MAX_TURNS)
+    claimed_org: str | None = Short
+
+
+class ContactCheckIn(_In):
+    value: str = Field(min_length=1, max_length=512)
+    type: ContactType | None = None
+    claimed_org: str | None = Short
+    channel: Channel | None = None
+
+
+class ContactCheckBatchIn(_In):
+    items: list[ContactCheckIn] = Field(min_length=1, max_length=MAX_ITEMS)
+
+
+class IncomingContactIn(_In):
+    channel: Channel
+    sender: str = Field(min_length=1, max_length=512)
+    text: str | None = Field(default=None, max_length=MAX_TEXT)
+    claimed_org: str | None = Short
+    display_name: str | None = Short
+
+
+class ReportIn(_In):
+    contact: str = Field(min_length=1, max_length=512)
+    type: ContactType | None = None
+    reporter_id: str | None = Field(default=None, max_length=200)
+    channel: Literal["call", "sms", "chat", "email", "qq", "wechat", "web", "other"] = "other"
+    category: Literal[
+        "fake_customer_service",
+        "impersonation",
+        "phishing",
+        "payment_fraud",
+        "harassment",
+        "marketing",
+        "other",
+    ] = "other"
+    text: str | None = Field(default=None, max_length=MAX_TEXT)
+    reported_at: datetime | None = None
+
+
+class OrgIn(_In):
+    slug: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{1,63}$")
+    name: str = Field(min_length=1, max_length=200)
+    aliases: list[str] = Field(default_factory=list, max_length=50)
+    region: str = Field(default="CN", pattern=r"^[A-Z]{2}$")
+
+
+class OfficialContactIn(_In):
+    value: str = Field(min_length=1, max_length=512)
+    type: ContactType | None = None
+    source: str = Field(min_length=1, max_length=500)
+    verified_at: date | None = None
+    note: str | None = Field(default=None, max_length=500)
+
+
+# Responses
+
+
+class SignalOut(BaseModel):
+    code: str
+    start: int
+    end: int
+    text: str
+    weight: float
+
+
+class ReasonOut(BaseModel):
+    code: str
+    message: str
+
+
+class NumberOut(BaseModel):
+    e164: str | None
+    region: str | None
+    line_type: str
+    carrier: str | None
+    geo: str | None
+
+
+class ReportStatsOut(BaseModel):
+    count: int
+    distinct_reporters: int
+    first_seen: str | None
+    last_seen: str | None
+    count_7d: int
+    count_30d: int
+    flagged_share: float
+    weighted: float
+
+
+class ContactAssessmentOut(BaseModel):
+    value: str
+    normalized: str
+    type: str
+    verdict: Literal["official", "unverified", "suspicious", "known_scam", "invalid"]
+    risk: float = Field(ge=0, le=1)
+    official_for: list[str]
+    reasons: list[ReasonOut]
+    number: NumberOut | None
+    reports: ReportStatsOut | None
+    start: int | None = None
+    end: int | None = None
+
+
+class MessageAssessmentOut(BaseModel):
+    risk: float = Field(ge=0, le=1)
+    verdict: Literal["allow", "warn", "block"]
+    is_scam: bool
+    category: str | None
+    signals: list[SignalOut]
+    contacts: list[ContactAssessmentOut]
+    warning: str | None
+    model_version: str
+
+
+class MessageBatchOut(BaseModel):
+    items: list[MessageAssessmentOut]
+
+
+class ContactBatchOut(BaseModel):
+    items: list[ContactAssessmentOut]
+
+
+class CombinedReasonOut(ReasonOut):
+    source: Literal["sender", "content"]
+
+
+class IncomingContactOut(BaseModel):
+    verdict: Literal["allow", "warn", "block"]
+    risk: float = Field(ge=0, le=1)
+    reasons: list[CombinedReasonOut]
+    warning: str | None
+    sender: ContactAssessmentOut
+    content: MessageAssessmentOut | None
+
+
+class TurnOut(MessageAssessmentOut):
+    index: int
+    role: Literal["agent", "customer"]
+    context_risk: float
+
+
+class ConversationOut(BaseModel):
+    risk: float = Field(ge=0, le=1)
+    verdict: Literal["allow", "warn", "block"]
+    is_scam: bool
+    first_warning_turn: int | None
+    turns: list[TurnOut]
+    warning: str | None
+    model_version: str
+
+
+class ReportAccepted(BaseModel):
+    accepted: bool
+    type: str
+    normalized: str
+
+
+class ContactReportsOut(BaseModel):
+    type: str
+    normalized: str
+    official_for: list[str]
+    stats: ReportStatsOut | None
+
+
+class OrgOut(BaseModel):
+    slug: str
+    name: str
+    aliases: list[str]
+    region: str
+
+
+class OfficialContactOut(BaseModel):
+    org: str
+    type: str
+    value: str
+    normalized: str
+    source: str
+    verified_at: str | None
+    note: str | None
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    details: dict
+
+
+class ErrorOut(BaseModel):
+    error: ErrorDetail

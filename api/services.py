@@ -1,0 +1,77 @@
+"""What a worker holds for its lifetime: loaded models, the database and its stores.
+
+Built once per worker in the app's lifespan (never at import). The registry snapshot the
+contact checker reads is refreshed after a write in this worker and at most
+``REGISTRY_TTL`` seconds after a write in another one.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine, text
+
+from api.db.engine import open_database
+from api.db.store import RegistryStore, ReportStore
+from api.keys import KeyStore
+from api.settings import Settings
+from detector.contact_check import ContactChecker
+from detector.engine import Detector
+from detector.model import load_message_model
+from detector.number_model import load_number_model
+
+REGISTRY_TTL = 5.0
+
+
+@dataclass
+class Services:
+    settings: Settings
+    engine: Engine
+    detector: Detector
+    checker: ContactChecker
+    registry: RegistryStore
+    reports: ReportStore
+    keys: KeyStore
+    _loaded_at: float = field(default_factory=time.monotonic)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @classmethod
+    def start(cls, settings: Settings) -> Services:
+        engine = open_database(settings.database_url)
+        registry, reports = RegistryStore(engine), ReportStore(engine)
+        checker = ContactChecker(
+            registry.snapshot(), load_number_model(settings.number_model_dir), reports=reports
+        )
+        detector = Detector(
+            load_message_model(settings.model_dir),
+            max_chars=settings.max_text_chars,
+            contacts=checker,
+        )
+        env_keys = settings.api_keys.get_secret_value() if settings.api_keys else None
+        return cls(
+            settings, engine, detector, checker, registry, reports, KeyStore(engine, env_keys)
+        )
+
+    def fresh_checker(self) -> ContactChecker:
+        """The contact checker, with a registry snapshot no older than REGISTRY_TTL."""
+        if time.monotonic() - self._loaded_at > REGISTRY_TTL:
+            self.reload_registry()
+        return self.checker
+
+    def reload_registry(self) -> None:
+        with self._lock:
+            self.checker.registry = self.registry.snapshot()
+            self._loaded_at = time.monotonic()
+
+    def database_ok(self) -> bool:
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            return True
+        except Exception:  # readiness reports it; the reason is logged by the caller
+            return False
+
+    def close(self) -> None:
+        self.engine.dispose()
