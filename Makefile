@@ -14,13 +14,13 @@ install: $(BIN)/python
 dev: $(BIN)/python
 	$(BIN)/pip install -e '.[dev]'
 
-# Show kefuguard on the shipped defaults (the CLI's main job until the API lands): load the
-# fictional demo registry into ./var/kefuguard.db, score a message, check two contacts.
+# Start the HTTP service on 127.0.0.1:8000 with the shipped models, a SQLite file under ./var
+# and the fictional demo registry. Scoring is open here for a local try-out (production keeps
+# it keyed: KEFUGUARD_OPEN_SCORING=false, the default); writes always need a key
+# (`kefuguard keys create --scope admin`). OpenAPI docs: http://127.0.0.1:8000/docs
 run: install
 	$(BIN)/kefuguard registry import detector/data/demo_registry.yaml
-	$(BIN)/kefuguard messages check "您好，我是示例卡盟客服，您的订单异常需要退款，请加QQ 800099999，并把手机收到的验证码发给我"
-	$(BIN)/kefuguard contacts check 400-820-5678 --claimed-org 示例卡盟
-	$(BIN)/kefuguard contacts check 17012345678 --claimed-org 示例卡盟 --channel call
+	KEFUGUARD_OPEN_SCORING=$${KEFUGUARD_OPEN_SCORING:-true} $(BIN)/kefuguard serve --host 127.0.0.1 --port $${PORT:-8000}
 
 test: dev
 	$(BIN)/ruff check .
