@@ -104,3 +104,20 @@ def test_when_reports_imported_then_contact_check_shows_them(demo, tmp_path):
     assert check["reports"]["distinct_reporters"] == 12
     assert check["reports"]["flagged_share"] > 0.5
     assert "reported" in {r["code"] for r in check["reasons"]}
+
+
+def test_when_keys_created_listed_revoked_then_only_hashes_stored(tmp_path):
+    created = ok("keys", "create", "--scope", "score", "--scope", "report", "--name", "widget")
+    key, key_id = created["key"], created["id"]
+    assert key.startswith(key_id + "_") and created["scopes"] == ["report", "score"]
+    listed = ok("keys", "list")["keys"]
+    assert [k["id"] for k in listed] == [key_id] and key not in json.dumps(listed)
+    assert ok("keys", "revoke", key_id) == {"revoked": key_id}
+    assert err("keys", "revoke", key_id)["code"] == "not_found"
+    assert ok("keys", "list")["keys"][0]["revoked"] is True
+
+
+@pytest.mark.parametrize("scopes", [("--scope", "root"), ()])
+def test_when_key_scopes_are_bad_then_error(scopes):
+    proc = run("keys", "create", *scopes)
+    assert proc.returncode == 2
