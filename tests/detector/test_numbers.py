@@ -358,15 +358,15 @@ def test_when_number_repeated_then_not_parsed_again(monkeypatch):
 
     monkeypatch.setattr(phonenumbers, "parse", counting_parse)
     an = NumberAnalyzer()
-    first = an.analyze("13800138000")
+    first = an.analyze("01062345678")  # a landline: mobiles skip the parser (fast path)
     n = len(calls)
     assert n >= 1
-    again = an.analyze("138 0013 8000")  # same digits, other formatting
+    again = an.analyze("010 6234 5678")  # same digits, other formatting
     assert len(calls) == n
-    assert again.raw == "138 0013 8000"
+    assert again.raw == "010 6234 5678"
     assert again.e164 == first.e164
     assert an.cache_info().hits == 1
-    an.analyze("13800138000", channel="call")  # channel is part of the key
+    an.analyze("01062345678", channel="call")  # channel is part of the key
     assert an.cache_info().misses == 2
 
 
@@ -401,3 +401,18 @@ def test_when_any_string_then_never_raises_and_class_known(raw, channel, present
     assert info.raw == raw
     assert all(r.code in REASON_CODES for r in info.reasons)
     assert (info.line_class == "invalid") == any(r.code == "invalid_number" for r in info.reasons)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.from_regex(r"(\+86|0086)?1[3-9][0-9]{9}", fullmatch=True))
+def test_property_mobile_fast_path_equals_libphonenumber(raw):
+    import detector.numbers as numbers
+
+    fast = NumberAnalyzer(cache_size=0).analyze(raw)
+    original = numbers._cn_mobile_fast
+    numbers._cn_mobile_fast = lambda nat: None
+    try:
+        slow = NumberAnalyzer(cache_size=0).analyze(raw)
+    finally:
+        numbers._cn_mobile_fast = original
+    assert fast == slow
