@@ -27,6 +27,10 @@ from detector.results import Contact, ContactAssessment, NumberInfo, Reason, Rep
 
 #: Distinct reporters needed before a contact may be called a known scam.
 MIN_REPORTERS_FOR_KNOWN_SCAM = 3
+#: Independent reporters of an official line that make spoofing, not mis-marking, the
+#: likelier story (their texts are often the victim's own words, which the model reads as
+#: benign).
+SPOOFING_REPORTERS = 5
 #: Number reasons that are concrete evidence of deception on their own.
 STRONG_NUMBER_REASONS = frozenset(
     {
@@ -126,17 +130,21 @@ class ContactChecker:
         channel: str | None = None,
         stats: ReportStats | None = None,
         now: datetime | None = None,
+        risk: float | None = None,
+        info: NumberInfo | None = None,
     ) -> ContactAssessment:
+        """Assess one contact. Audits pass ``risk`` (from one vectorized model call) and
+        ``info`` (already analyzed) so nothing is computed twice."""
         reasons: list[Reason] = []
         official_for = self.registry.orgs_for(contact)
         official_ok = bool(official_for) and (not claimed or bool(set(claimed) & set(official_for)))
 
-        info: NumberInfo | None = None
-        if contact.type in _NUMBER_TYPES:
+        if info is None and contact.type in _NUMBER_TYPES:
             domestic = any(self._region(o) == "CN" for o in claimed) or bool(official_for)
             info = self.numbers.analyze(
                 contact.normalized, channel=channel, presented_as_domestic=domestic
             )
+        if info is not None:
             reasons.extend(info.reasons)
 
         if official_for:
@@ -151,7 +159,8 @@ class ContactChecker:
         reasons.extend(self._lookalike(contact, official_for))
 
         stats = stats or ReportStats()
-        risk = self._risk(info, contact, stats, bool(official_for), now)
+        if risk is None:
+            risk = self._risk(info, contact, stats, bool(official_for), now)
         if stats.count:
             reasons.append(self._report_reason(stats, bool(official_for)))
 
@@ -236,7 +245,7 @@ class ContactChecker:
         )
         if not official:
             return Reason("reported", f"Reported by users: {summary}.")
-        if stats.flagged_share >= 0.5:
+        if stats.flagged_share >= 0.5 or stats.distinct_reporters >= SPOOFING_REPORTERS:
             return Reason(
                 "spoofing_suspected",
                 f"An official line reported as a scam ({summary}): someone is probably "

@@ -617,6 +617,10 @@ def parse_contact(value: str, type: str | None = None, default_region: str = "CN
         )
     region = _check_region(default_region)
     stripped = value.strip()
+    if type in (None, "phone") and region == "CN":
+        fast = _plain_cn_mobile(stripped)
+        if fast is not None:
+            return Contact("phone", stripped, fast)
     folded = _fold(stripped)[0]
     if not folded:
         raise InvalidInputError("contact is empty")
@@ -624,6 +628,21 @@ def parse_contact(value: str, type: str | None = None, default_region: str = "CN
     kind = type if type is not None else _guess_type(folded, normalized, region)
     key, detail = _PARSERS[kind](folded, normalized, region)
     return Contact(kind, stripped, key, detail=detail)
+
+
+_PLAIN_MOBILE = re.compile(r"(?:\+86|0086)?(1[3-9][0-9]{9})")
+_SEPARATORS = str.maketrans("", "", " -")
+
+
+def _plain_cn_mobile(value: str) -> str | None:
+    """E.164 of a plainly written Chinese mobile (``138 0013 8000``, ``+86-138…``), without
+    the full parser (audits read hundreds of thousands); None for anything else."""
+    from detector.numbers import _cn_mobile_fast
+
+    m = _PLAIN_MOBILE.fullmatch(value.translate(_SEPARATORS))
+    if m is None or _cn_mobile_fast(m.group(1)) is None:
+        return None
+    return "+86" + m.group(1)
 
 
 def _compact_digits(text: str) -> str:

@@ -121,11 +121,16 @@ def test_when_two_reports_then_not_condemned():
 
 
 @pytest.mark.parametrize(
-    ("flagged", "code"), [(True, "spoofing_suspected"), (False, "malicious_marking")]
+    ("reporters", "flagged", "code"),
+    [
+        (60, True, "spoofing_suspected"),  # reports read like scams
+        (60, False, "spoofing_suspected"),  # many independent victims in their own words
+        (3, False, "malicious_marking"),  # a few reports with no scam evidence
+    ],
 )
-def test_when_official_line_is_reported_then_never_flagged(flagged, code):
+def test_when_official_line_is_reported_then_never_flagged(reporters, flagged, code):
     key = ("phone", "+864008205678")
-    reports = FakeReports(reports_against(key, 60, flagged=flagged))
+    reports = FakeReports(reports_against(key, reporters, flagged=flagged))
     a = ContactChecker.load(demo_registry(), reports).check("400-820-5678", now=NOW)
     assert a.verdict == "official"
     assert code in codes(a)

@@ -425,3 +425,20 @@ def test_extract_never_raises_and_spans_index_the_original(text):
     _assert_spans(text, contacts)
     assert list(contacts) == sorted(contacts, key=lambda c: c.start)
     assert all(a.end <= b.start for a, b in pairwise(contacts))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.from_regex(r"(\+86|0086)?[ -]?1[3-9][0-9]{1,2}[ -]?[0-9]{4}[ -]?[0-9]{4}", fullmatch=True)
+)
+def test_property_plain_mobile_fast_path_equals_full_parser(raw):
+    import detector.contacts as contacts
+
+    fast = parse_contact(raw)
+    original = contacts._plain_cn_mobile
+    contacts._plain_cn_mobile = lambda value: None
+    try:
+        slow = parse_contact(raw)
+    finally:
+        contacts._plain_cn_mobile = original
+    assert fast == slow
