@@ -24,6 +24,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -100,31 +101,39 @@ def _column(chunk: pd.DataFrame, name: str) -> pd.Series:
     return pd.Series([""] * len(chunk), index=chunk.index, dtype=object)
 
 
+_NUMBERISH = re.compile(r"[+＋]?[0-9０-９][0-9０-９ \-()（）]*")
+_COMPACT = str.maketrans("０１２３４５６７８９＋（）", "0123456789+()", " -()")
+
+
+def _compact(value: str) -> str:
+    """A number as typed (``138 0013-8000``, full-width digits) → its compact form; other
+    values are returned as they are. Many written forms of one number share one parse."""
+    return value.translate(_COMPACT) if _NUMBERISH.fullmatch(value) else value
+
+
+@lru_cache(maxsize=1_000_000)
+def _parse_one(value: str, type_: str) -> tuple[str, str, str]:
+    if not value.strip():
+        return ("", "", "empty_contact")
+    if len(value) > MAX_CONTACT_CHARS:
+        return ("", "", "contact_too_long")
+    try:
+        c: Contact = parse_contact(value, type_ if type_ in CONTACT_TYPES else None)
+    except InvalidInputError:
+        return ("", "", "bad_contact")
+    return (c.type, c.normalized, "")
+
+
 def _parse_unique(values: pd.Series, types: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """type, normalized and reject reason per row; each distinct (value, type) parsed once."""
-    pairs = pd.DataFrame({"v": values, "t": types})
-    unique = pairs.drop_duplicates()
-    parsed: dict[tuple[str, str], tuple[str, str, str]] = {}
-    for v, t in unique.itertuples(index=False):
-        if not v.strip():
-            parsed[(v, t)] = ("", "", "empty_contact")
-            continue
-        if len(v) > MAX_CONTACT_CHARS:
-            parsed[(v, t)] = ("", "", "contact_too_long")
-            continue
-        try:
-            c: Contact = parse_contact(v, t if t in CONTACT_TYPES else None)
-        except InvalidInputError:
-            parsed[(v, t)] = ("", "", "bad_contact")
-            continue
-        parsed[(v, t)] = (c.type, c.normalized, "")
-    keys = list(zip(values, types, strict=True))
-    out = [parsed[k] for k in keys]
-    return (
-        pd.Series([o[0] for o in out], index=values.index),
-        pd.Series([o[1] for o in out], index=values.index),
-        pd.Series([o[2] for o in out], index=values.index),
-    )
+    """type, normalized and reject reason per row; each distinct contact parsed once (per
+    process, across chunks)."""
+    keys = pd.Series([_compact(v) for v in values.tolist()], index=values.index)
+    pairs = pd.DataFrame({"v": keys, "t": types})
+    codes, uniques = pd.factorize(pd.MultiIndex.from_frame(pairs))
+    parsed = [_parse_one(v, t) for v, t in uniques]
+    table = pd.DataFrame(parsed, columns=["type", "normalized", "reason"]).iloc[codes]
+    table.index = values.index
+    return table["type"], table["normalized"], table["reason"]
 
 
 def _flag_texts(texts: pd.Series, score: Callable[[list[str]], list[bool]] | None) -> pd.Series:
@@ -250,7 +259,8 @@ def summarize_contacts(
     risk = model.predict_risk(features) if model is not None else np.zeros(len(keys))
 
     rows = []
-    for (type_, value), info, r, (_, srow) in zip(keys, infos, risk, stats.iterrows(), strict=True):
+    records = stats.to_dict("records")
+    for (type_, value), info, r, srow in zip(keys, infos, risk, records, strict=True):
         a = checker.assess(
             Contact(type_, value, value),
             stats=stats_from_row(srow),

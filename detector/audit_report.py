@@ -97,9 +97,11 @@ _NONE_DASH = "—"
 # Control characters, zero-width / bidi-override formatting characters (they can make one
 # number look like another) and lone surrogates (they cannot be encoded as UTF-8).
 _UNSAFE = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff\ud800-\udfff]"
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff\ud800-\udfff]"
 )
 _SPACES = re.compile(r"[\t\n\r]+")
+# "http://" / "https://" in data are shown defanged ("hxxps://"): the page holds no URL at all.
+_SCHEME = re.compile(r"(?i)(h)tt(ps?)(?=:\s*/\s*/)")
 _NOT_LABEL = re.compile(r"[^ -~]")
 
 _CSP = (
@@ -125,7 +127,7 @@ def _clean(value: Any, limit: int = MAX_CELL) -> str:
     if _missing(value):
         return ""
     text = _SPACES.sub(" ", str(value))
-    text = _UNSAFE.sub("\ufffd", text)
+    text = _SCHEME.sub(r"\1xx\2", _UNSAFE.sub("\ufffd", text))
     if len(text) > limit:
         text = text[: limit - 1] + "…"
     return text
@@ -146,7 +148,7 @@ def _to_float(value: Any) -> float | None:
         return None
     try:
         number = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
     return number if math.isfinite(number) else None
 
@@ -184,6 +186,8 @@ def _label(value: Any, limit: int = 28) -> str:
 def _counts(given: Any, frame: pd.DataFrame, column: str) -> dict[str, int]:
     """Counts per value: the summary's dict when it has one, else counted from ``frame``."""
     counts: dict[str, int] = {}
+    if isinstance(given, pd.Series):
+        given = given.to_dict()
     if isinstance(given, Mapping) and given:
         for key, value in given.items():
             number = _to_int(value)
@@ -237,7 +241,7 @@ def _style() -> AbstractContextManager[Any]:
     return matplotlib.rc_context(_CHART_STYLE)
 
 
-def _figure(width: float = 6.4, height: float = 3.2):
+def _figure(width: float = 5.6, height: float = 3.0):
     from matplotlib.figure import Figure
 
     return Figure(figsize=(width, height), layout="constrained")
@@ -279,7 +283,7 @@ def _verdict_chart(counts: dict[str, int]) -> str:
     names += sorted(k for k in counts if k not in VERDICTS and counts[k])
     values = [counts[n] for n in names]
     with _style():
-        fig = _figure(6.4, 0.5 + 0.42 * max(len(names), 3))
+        fig = _figure(5.6, 0.5 + 0.42 * max(len(names), 3))
         ax = fig.add_subplot()
         _barh(
             ax,
@@ -302,25 +306,26 @@ def _line_class_chart(counts: dict[str, int]) -> str:
         labels.append(f"other ({len(rest)} classes)")
         values.append(sum(v for v, _ in rest))
     with _style():
-        fig = _figure(6.4, 0.5 + 0.34 * max(len(labels), 3))
+        fig = _figure(5.6, 0.5 + 0.34 * max(len(labels), 3))
         ax = fig.add_subplot()
         _barh(ax, labels, values, ["#0f766e"] * len(values), sum(values))
         ax.set_xlabel("contacts")
         return _img(fig, "Bar chart: contacts per line class")
 
 
+def _risk_color(left: float) -> str:
+    if left >= KNOWN_SCAM_AT - 1e-9:
+        return "#dc2626"
+    if left >= SUSPICIOUS_AT - 1e-9:
+        return "#f59e0b"
+    return "#64748b"
+
+
 def _risk_chart(risk: np.ndarray) -> str:
     counts, edges = np.histogram(risk, bins=RISK_BINS, range=(0.0, 1.0))
-    colors = [
-        "#dc2626"
-        if left >= KNOWN_SCAM_AT - 1e-9
-        else "#f59e0b"
-        if left >= SUSPICIOUS_AT - 1e-9
-        else "#64748b"
-        for left in edges[:-1]
-    ]
+    colors = [_risk_color(left) for left in edges[:-1]]
     with _style():
-        fig = _figure(6.4, 3.0)
+        fig = _figure(5.6, 3.0)
         ax = fig.add_subplot()
         ax.bar(
             edges[:-1],
@@ -351,7 +356,11 @@ def _risk_chart(risk: np.ndarray) -> str:
 
 
 def _daily_series(daily: pd.DataFrame | None) -> pd.DataFrame:
-    """Reports and flagged reports per calendar day (UTC), gaps filled with zeros."""
+    """Reports and flagged reports per calendar day (UTC), gaps filled with zeros.
+
+    The chart sums them per week past 400 days and per month past three years, so a long
+    (or mis-dated) input still gives a small chart.
+    """
     if daily is None or not len(daily) or "date" not in daily.columns:
         return pd.DataFrame(columns=["reports", "flagged"])
     dates = pd.to_datetime(daily["date"], utc=True, errors="coerce")
@@ -373,15 +382,22 @@ def _daily_series(daily: pd.DataFrame | None) -> pd.DataFrame:
 def _daily_chart(series: pd.DataFrame) -> str:
     import matplotlib.dates as mdates
 
+    span = (series.index[-1] - series.index[0]).days + 1 if len(series) else 0
+    unit = "day"
+    if span > 3 * 366:
+        series, unit = series.resample("MS").sum(), "month"
+    elif span > 400:
+        series, unit = series.resample("W-MON", label="left", closed="left").sum(), "week"
     x = series.index.to_numpy()
     reports = series["reports"].to_numpy(dtype=float)
     flagged = np.minimum(series["flagged"].to_numpy(dtype=float), reports)
     with _style():
-        fig = _figure(6.4, 3.0)
+        fig = _figure(5.6, 3.0)
         ax = fig.add_subplot()
         if len(series) <= 120:
-            ax.bar(x, reports, width=0.85, color="#93c5fd", label="all reports")
-            ax.bar(x, flagged, width=0.85, color="#dc2626", label="text flagged by the model")
+            width = {"day": 0.85, "week": 6.0, "month": 25.0}[unit]
+            ax.bar(x, reports, width=width, color="#93c5fd", label="all reports")
+            ax.bar(x, flagged, width=width, color="#dc2626", label="text flagged by the model")
         else:
             ax.fill_between(x, reports, step="mid", color="#93c5fd", label="all reports")
             ax.fill_between(
@@ -390,11 +406,11 @@ def _daily_chart(series: pd.DataFrame) -> str:
         locator = mdates.AutoDateLocator(minticks=3, maxticks=8)
         ax.xaxis.set_major_locator(locator)
         ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
-        ax.set_ylim(0, max(float(reports.max()), 1.0) * 1.12)
-        ax.set_ylabel("reports per day (UTC)")
+        ax.set_ylim(0, max(float(reports.max()), 1.0) * 1.05)
+        ax.set_ylabel(f"reports per {unit} (UTC)")
         ax.grid(axis="x", visible=False)
-        ax.legend(loc="upper left", fontsize=8, ncols=2)
-        return _img(fig, "Chart: reports per day, flagged reports overlaid")
+        ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), fontsize=8, ncols=2)
+        return _img(fig, f"Chart: reports per {unit}, flagged reports overlaid")
 
 
 # -- html pieces --------------------------------
@@ -534,11 +550,7 @@ def _totals(summary: Mapping[str, Any], verdicts: dict[str, int], n_contacts: in
         f'<div class="v">{v}</div></div>'
         for k, v, zh in tiles
     )
-    names = [v for v in VERDICTS if v in verdicts] + sorted(
-        k for k in verdicts if k not in VERDICTS
-    )
-    if not names:
-        names = list(VERDICTS)
+    names = [*VERDICTS, *sorted(k for k in verdicts if k not in VERDICTS)]
     total = sum(verdicts.values())
     chips = "".join(
         f'<div class="vchip">{_verdict_badge(n)}<b>{_int(verdicts.get(n, 0))}</b>'
@@ -729,22 +741,23 @@ dl.meta dd{margin:0;overflow-wrap:anywhere}
 border-radius:8px;max-width:100%}
 .table-wrap:focus{outline:2px solid #93c5fd}
 table{border-collapse:collapse;width:100%;font-size:13px}
-table.contacts{min-width:1060px}
+table.contacts{min-width:1000px}
 table.compact{min-width:480px}
-th,td{padding:7px 10px;border-bottom:1px solid var(--line);text-align:left;vertical-align:top}
+th,td{padding:6px 8px;border-bottom:1px solid var(--line);text-align:left;vertical-align:top}
 thead th{position:sticky;top:0;background:#f8fafc;font-size:12px;color:#334155;
-white-space:nowrap;z-index:1}
+z-index:1}
+thead th.num{white-space:normal}
 tbody tr:nth-child(even){background:#fbfdff}
 tbody tr:hover{background:#eff6ff}
 tbody tr:last-child td{border-bottom:0}
 .num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .nowrap{white-space:nowrap}
-td.contact{max-width:280px;overflow-wrap:anywhere}
+td.contact{min-width:160px;max-width:300px;overflow-wrap:anywhere}
 td.contact code{font:12.5px/1.35 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
 td.contact .sub{display:block;font-size:11.5px;color:var(--muted)}
 code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12.5px;
 overflow-wrap:anywhere}
-td.reasons-cell{min-width:300px;max-width:520px}
+td.reasons-cell{min-width:240px;max-width:520px}
 ul.reasons{margin:0;padding-left:16px}
 ul.reasons li{margin:0 0 2px}
 .meter{display:inline-block;width:44px;height:6px;border-radius:3px;background:#e2e8f0;
@@ -856,7 +869,8 @@ def render_report(
         _rejects_section(rejects, summary),
         "</main>",
         "<footer>Generated by kefuguard. Self-contained: no scripts and no external "
-        "resources; values from reports are shown as text.</footer>",
+        "resources; values from reports are shown as text, web addresses defanged "
+        "(hxxps://).</footer>",
         "</body>",
         "</html>",
         "",

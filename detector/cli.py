@@ -431,6 +431,76 @@ def train_numbers_cmd(
     _run(work)
 
 
+@app.command("audit")
+def audit_cmd(
+    input_path: Annotated[Path, typer.Argument(help="Reports: CSV (UTF-8) or Parquet.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Per-contact verdicts (CSV).")],
+    report: Annotated[Path | None, typer.Option(help="Also write the HTML report here.")] = None,
+    rejects: Annotated[Path | None, typer.Option(help="Write rejected rows here (CSV).")] = None,
+    engine: Annotated[str, typer.Option(help="pandas (one machine) or dask.")] = "pandas",
+    number_column: Annotated[str, typer.Option(help="Column with the contact.")] = "contact",
+    reported_at_column: Annotated[str, typer.Option(help="Column with the date.")] = "reported_at",
+    reporter_column: Annotated[str, typer.Option(help="Column with the reporter id.")] = (
+        "reporter_id"
+    ),
+    text_column: Annotated[str, typer.Option(help="Column with the report text.")] = "text",
+    type_column: Annotated[str, typer.Option(help="Column with the contact type.")] = "type",
+    score_texts: Annotated[
+        bool, typer.Option(help="Score report texts with the message model.")
+    ] = True,
+    chunk_rows: Annotated[int, typer.Option(min=1_000, max=5_000_000)] = 100_000,
+    model: ModelDir = None,
+    database: Database = None,
+    progress: Annotated[bool, typer.Option(help="Progress bar on stderr.")] = True,
+) -> None:
+    """Audit reported contacts: one ranked, explained verdict per contact.
+
+    Resumes from OUTPUT.checkpoint/ when an earlier run on the same input was interrupted.
+    """
+
+    def work() -> dict[str, Any]:
+        from tqdm import tqdm
+
+        from api.db.store import RegistryStore
+        from detector.audit import ColumnMap
+        from detector.audit_io import run_audit, total_rows
+        from detector.contact_check import ContactChecker
+
+        columns = ColumnMap(
+            contact=number_column,
+            reported_at=reported_at_column,
+            reporter_id=reporter_column,
+            text=text_column,
+            type=type_column,
+        )
+        checker = ContactChecker.load(RegistryStore(_engine(database)).snapshot())
+        detector = _detector(model) if score_texts else None
+        total = total_rows(input_path) if input_path.is_file() else None
+        with tqdm(
+            total=total,
+            unit="rows",
+            unit_scale=True,
+            disable=not progress,
+            file=sys.stderr,
+            dynamic_ncols=True,
+        ) as bar:
+            result = run_audit(
+                input_path,
+                output,
+                checker,
+                detector=detector,
+                columns=columns,
+                rejects_path=rejects,
+                report_path=report,
+                chunk_rows=chunk_rows,
+                progress=bar.update,
+                engine=engine,
+            )
+        return {"output": str(output), **result.summary}
+
+    _run(work)
+
+
 @app.command("serve")
 def serve(
     host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",

@@ -24,7 +24,7 @@ from api.main import create_app
 from api.settings import Settings
 from tests.api.conftest import ADMIN_KEY, auth, make_settings
 
-MAX_EXAMPLES = 15
+MAX_EXAMPLES = 20
 CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance]
 
 
