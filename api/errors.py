@@ -90,6 +90,11 @@ async def _validation(_request: Request, exc: RequestValidationError) -> JSONRes
 
 
 async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    if exc.status_code == 400:  # FastAPI's "error parsing the body" (e.g. not UTF-8)
+        return JSONResponse(
+            error_body("validation_error", "the request body is not valid JSON text"),
+            status_code=422,
+        )
     code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
     return JSONResponse(
         error_body(code, str(exc.detail)), status_code=exc.status_code, headers=exc.headers

@@ -3,12 +3,13 @@ result types of ``detector/results.py`` (DESIGN.md shapes)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 MAX_TEXT = 5_000
+EARLIEST_REPORT = datetime(2000, 1, 1, tzinfo=UTC)
 MAX_ITEMS = 1_000
 MAX_TURNS = 200
 Short = Field(default=None, max_length=200)
@@ -81,6 +82,16 @@ class ReportIn(_In):
     ] = "other"
     text: str | None = Field(default=None, max_length=MAX_TEXT)
     reported_at: datetime | None = None
+
+    @field_validator("reported_at")
+    @classmethod
+    def _plausible(cls, value: datetime | None) -> datetime | None:
+        if value is None:
+            return None
+        value = value if value.tzinfo else value.replace(tzinfo=UTC)
+        if not EARLIEST_REPORT <= value <= datetime.now(UTC) + timedelta(days=1):
+            raise ValueError("reported_at must be between 2000-01-01 and now")
+        return value.astimezone(UTC)
 
 
 class OrgIn(_In):
@@ -233,3 +244,17 @@ class ErrorDetail(BaseModel):
 
 class ErrorOut(BaseModel):
     error: ErrorDetail
+
+
+class AuditOut(BaseModel):
+    id: str
+    state: Literal["queued", "running", "done", "failed"]
+    input: str
+    rows_total: int | None
+    rows_done: int
+    progress: float | None
+    summary: dict | None
+    error: str | None
+    created_at: str
+    updated_at: str
+    links: dict[str, str]

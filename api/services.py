@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Engine, text
 
+from api.audits import AuditStore, AuditWorker
 from api.db.engine import open_database
 from api.db.store import RegistryStore, ReportStore
 from api.keys import KeyStore
@@ -34,6 +35,8 @@ class Services:
     registry: RegistryStore
     reports: ReportStore
     keys: KeyStore
+    audits: AuditStore
+    worker: AuditWorker | None = None
     _loaded_at: float = field(default_factory=time.monotonic)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -50,9 +53,20 @@ class Services:
             contacts=checker,
         )
         env_keys = settings.api_keys.get_secret_value() if settings.api_keys else None
-        return cls(
-            settings, engine, detector, checker, registry, reports, KeyStore(engine, env_keys)
+        services = cls(
+            settings,
+            engine,
+            detector,
+            checker,
+            registry,
+            reports,
+            KeyStore(engine, env_keys),
+            AuditStore(engine, settings.data_dir),
         )
+        if settings.run_audits:
+            services.worker = AuditWorker(services.audits, services)
+            services.worker.start()
+        return services
 
     def fresh_checker(self) -> ContactChecker:
         """The contact checker, with a registry snapshot no older than REGISTRY_TTL."""
@@ -74,4 +88,7 @@ class Services:
             return False
 
     def close(self) -> None:
+        if self.worker is not None:
+            self.worker.stop()
+            self.worker.join(timeout=30)
         self.engine.dispose()

@@ -15,6 +15,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="KEFUGUARD_", extra="ignore")
 
     database_url: str = DEFAULT_DATABASE_URL
+    data_dir: Path = Path("var")  # audit uploads and results
     model_dir: Path | None = None  # default: the shipped models/
     number_model_dir: Path | None = None  # default: the shipped models/numbers
     #: Scoring endpoints without a key (reports, registry and audits always need one).
@@ -32,6 +33,7 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(1_200, ge=0)  # per key and worker; 0 = off
     rate_limit_burst: int = Field(200, ge=1)
     log_level: str = "INFO"
+    run_audits: bool = True  # this worker runs queued audits in a background thread
 
 
 @lru_cache(maxsize=1)

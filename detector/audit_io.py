@@ -165,8 +165,13 @@ def run_audit(
     now: datetime | None = None,
     progress: Callable[[int], None] = lambda rows: None,
     engine: str = "pandas",
+    scheduler: str | None = None,
 ) -> AuditResult:
-    """Audit ``input_path`` into ``output`` (CSV), resuming from a checkpoint if one matches."""
+    """Audit ``input_path`` into ``output`` (CSV), resuming from a checkpoint if one matches.
+
+    ``scheduler`` (dask engine only): a Dask scheduler address; see
+    :func:`detector.audit_dask.prepare_with_dask`.
+    """
     t0 = time.perf_counter()
     input_path = Path(input_path)
     if not input_path.is_file():
@@ -185,7 +190,12 @@ def run_audit(
         from detector.audit_dask import prepare_with_dask
 
         prepared, rejects, rows_read, texts = prepare_with_dask(
-            input_path, columns, now=now, detector=detector, chunk_rows=chunk_rows
+            input_path,
+            columns,
+            now=now,
+            detector=detector,
+            chunk_rows=chunk_rows,
+            scheduler=scheduler,
         )
         progress(rows_read)
     elif engine == "pandas":

@@ -438,6 +438,13 @@ def audit_cmd(
     report: Annotated[Path | None, typer.Option(help="Also write the HTML report here.")] = None,
     rejects: Annotated[Path | None, typer.Option(help="Write rejected rows here (CSV).")] = None,
     engine: Annotated[str, typer.Option(help="pandas (one machine) or dask.")] = "pandas",
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            metavar="ADDRESS",
+            help="Dask scheduler (tcp://host:8786) for --engine dask; default: a local cluster.",
+        ),
+    ] = None,
     number_column: Annotated[str, typer.Option(help="Column with the contact.")] = "contact",
     reported_at_column: Annotated[str, typer.Option(help="Column with the date.")] = "reported_at",
     reporter_column: Annotated[str, typer.Option(help="Column with the reporter id.")] = (
@@ -495,6 +502,7 @@ def audit_cmd(
                 chunk_rows=chunk_rows,
                 progress=bar.update,
                 engine=engine,
+                scheduler=scheduler,
             )
         return {"output": str(output), **result.summary}
 

@@ -37,6 +37,7 @@ def _isolated_state(tmp_path, monkeypatch):
     """Every test gets its own database file and reporter salt: no test touches ./var."""
     monkeypatch.setenv("KEFUGUARD_DATABASE_URL", f"sqlite:///{tmp_path / 'kefuguard.db'}")
     monkeypatch.setenv("KEFUGUARD_REPORTER_SALT", "test-salt-0123456789")
+    monkeypatch.setenv("KEFUGUARD_DATA_DIR", str(tmp_path / "data"))
 
 
 @pytest.fixture

@@ -77,3 +77,21 @@ class ApiKeyRow(Base):
     scopes: Mapped[str] = mapped_column(String(200))  # space-separated
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class AuditRow(Base):
+    __tablename__ = "audits"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    state: Mapped[str] = mapped_column(String(16), index=True)  # queued|running|done|failed
+    input_name: Mapped[str] = mapped_column(String(200))
+    options: Mapped[str] = mapped_column(Text, default="{}")  # JSON: column mapping
+    key_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    rows_total: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    rows_done: Mapped[int] = mapped_column(Integer, default=0)
+    summary: Mapped[str | None] = mapped_column(Text, nullable=True)  # JSON
+    error: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

@@ -56,6 +56,7 @@ def make_settings(tmp_path, **overrides):
 
     values = {
         "database_url": f"sqlite:///{tmp_path / 'api.db'}",
+        "data_dir": tmp_path / "data",
         "api_keys": f"{ADMIN_KEY}:admin,{SCORE_KEY}:score,{REPORT_KEY}:report+score",
         "reporter_salt": "route-test-salt-0123456789",
         "rate_limit_per_minute": 0,

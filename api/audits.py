@@ -1,0 +1,219 @@
+"""Audit jobs: accepted uploads, a background worker, state in the database.
+
+An upload is written to ``<data dir>/audits/<id>/input`` and flushed to disk *before* the job
+row is committed and 202 returned, so an accepted upload is never lost. Each service worker
+runs one :class:`AuditWorker` thread that claims queued jobs atomically (``UPDATE … WHERE
+state = 'queued'``), runs :func:`detector.audit_io.run_audit` (which checkpoints after every
+chunk) and beats a heartbeat. A job whose heartbeat stops — its process died or the server
+restarted — is requeued by any worker and resumes from its checkpoint; after
+``MAX_ATTEMPTS`` it is marked failed with the reason.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import threading
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, select, update
+from sqlalchemy.orm import sessionmaker
+
+from api.db.models import AuditRow
+from detector.audit import ColumnMap
+from detector.errors import KefuguardError
+
+log = logging.getLogger("kefuguard.audits")
+STALE_AFTER = timedelta(seconds=60)
+HEARTBEAT_EVERY = 5.0
+MAX_ATTEMPTS = 3
+FILES = {"result": "result.csv", "rejects": "rejects.csv", "report": "report.html"}
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+@dataclass
+class AuditStore:
+    engine: Engine
+    data_dir: Path
+
+    def __post_init__(self) -> None:
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.root = self.data_dir / "audits"
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    def folder(self, job_id: str) -> Path:
+        return self.root / job_id
+
+    def new_upload(self) -> tuple[str, Path]:
+        job_id = uuid.uuid4().hex
+        folder = self.folder(job_id)
+        folder.mkdir(parents=True)
+        return job_id, folder
+
+    def create(
+        self, job_id: str, input_name: str, options: dict[str, Any], key_id: str | None
+    ) -> None:
+        now = _now()
+        with self._sessions.begin() as s:
+            s.add(
+                AuditRow(
+                    id=job_id,
+                    state="queued",
+                    input_name=input_name[:200],
+                    options=json.dumps(options),
+                    key_id=key_id,
+                    rows_done=0,
+                    attempts=0,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+
+    def get(self, job_id: str) -> AuditRow | None:
+        with self._sessions() as s:
+            return s.get(AuditRow, job_id)
+
+    def claim(self) -> AuditRow | None:
+        """Take the oldest queued job (atomic across workers and processes)."""
+        with self._sessions() as s:
+            candidates = s.scalars(
+                select(AuditRow.id).where(AuditRow.state == "queued").order_by(AuditRow.created_at)
+            ).all()
+        for job_id in candidates:
+            with self._sessions.begin() as s:
+                now = _now()
+                claimed = s.execute(
+                    update(AuditRow)
+                    .where(AuditRow.id == job_id, AuditRow.state == "queued")
+                    .values(
+                        state="running",
+                        heartbeat_at=now,
+                        updated_at=now,
+                        attempts=AuditRow.attempts + 1,
+                    )
+                ).rowcount
+            if claimed:
+                return self.get(job_id)
+        return None
+
+    def update(self, job_id: str, **values: Any) -> None:
+        values.setdefault("updated_at", _now())
+        with self._sessions.begin() as s:
+            s.execute(update(AuditRow).where(AuditRow.id == job_id).values(**values))
+
+    def requeue_stale(self) -> int:
+        """Running jobs whose worker stopped beating: back to the queue, or failed."""
+        limit = _now() - STALE_AFTER
+        n = 0
+        with self._sessions.begin() as s:
+            for row in s.scalars(select(AuditRow).where(AuditRow.state == "running")).all():
+                beat = _utc(row.heartbeat_at)
+                if beat is not None and beat > limit:
+                    continue
+                n += 1
+                if row.attempts >= MAX_ATTEMPTS:
+                    row.state = "failed"
+                    row.error = f"stopped {row.attempts} times (server restarts or crashes)"
+                else:
+                    row.state = "queued"
+                    row.error = "interrupted; resumed from its checkpoint"
+                row.updated_at = _now()
+        return n
+
+    def delete_files(self, job_id: str) -> None:
+        shutil.rmtree(self.folder(job_id), ignore_errors=True)
+
+
+class AuditWorker(threading.Thread):
+    """One per service worker: runs queued audits one at a time."""
+
+    def __init__(self, store: AuditStore, services: Any, poll_seconds: float = 1.0):
+        super().__init__(name="kefuguard-audits", daemon=True)
+        self.store = store
+        self.services = services
+        self.poll_seconds = poll_seconds
+        self.stopping = threading.Event()
+
+    def stop(self) -> None:
+        self.stopping.set()
+
+    def run(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                self.store.requeue_stale()
+                job = self.store.claim()
+            except Exception:  # database briefly unavailable: try again later
+                log.exception("audit queue unavailable")
+                job = None
+            if job is None:
+                self.stopping.wait(self.poll_seconds)
+                continue
+            self._run(job)
+
+    def _run(self, job: AuditRow) -> None:
+        from detector.audit_io import run_audit, total_rows
+
+        folder = self.store.folder(job.id)
+        source = folder / ("input.parquet" if job.input_name.endswith(".parquet") else "input.csv")
+        last_beat = [0.0]
+        done = [0]
+
+        def progress(rows: int) -> None:
+            done[0] += rows
+            now = datetime.now(UTC).timestamp()
+            if self.stopping.is_set():
+                raise _Stopping
+            if now - last_beat[0] >= HEARTBEAT_EVERY:
+                last_beat[0] = now
+                self.store.update(job.id, rows_done=done[0], heartbeat_at=_now())
+
+        try:
+            self.store.update(job.id, rows_total=total_rows(source))
+            options = json.loads(job.options or "{}")
+            result = run_audit(
+                source,
+                folder / FILES["result"],
+                self.services.fresh_checker(),
+                detector=self.services.detector,
+                columns=ColumnMap(**options.get("columns", {})),
+                rejects_path=folder / FILES["rejects"],
+                report_path=folder / FILES["report"],
+                progress=progress,
+            )
+            self.store.update(
+                job.id,
+                state="done",
+                rows_done=result.summary["rows_read"],
+                summary=json.dumps(result.summary),
+                error=None,
+                heartbeat_at=_now(),
+            )
+            log.info("audit done", extra={"fields": {"audit": job.id}})
+        except _Stopping:
+            # Shutting down: leave it for the next start (checkpoint kept).
+            self.store.update(job.id, state="queued", error="server stopped; will resume")
+        except KefuguardError as exc:
+            self.store.update(job.id, state="failed", error=exc.message[:500])
+        except Exception as exc:  # never let one job kill the worker
+            log.exception("audit failed")
+            self.store.update(
+                job.id, state="failed", error=f"internal error ({type(exc).__name__})"
+            )
+
+
+class _Stopping(Exception):
+    pass
