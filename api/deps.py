@@ -14,7 +14,7 @@ from api.keys import Principal
 from api.services import Services
 
 
-def get_services(request: Request) -> Services:
+async def get_services(request: Request) -> Services:
     return request.app.state.services
 
 
@@ -66,7 +66,7 @@ def require(scope: str, open_when_configured: bool = False):
     callers without a key are admitted too, rate-limited by address.
     """
 
-    def dependency(request: Request, services: ServicesDep) -> Principal | None:
+    async def dependency(request: Request, services: ServicesDep) -> Principal | None:
         principal = _principal(request, services)
         limiter: RateLimiter = request.app.state.rate_limiter
         if principal is None:

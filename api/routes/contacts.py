@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
+from fastapi.responses import JSONResponse
 
 from api.deps import ReportAccess, ScoreAccess, ServicesDep
 from api.observability import VERDICTS
@@ -24,7 +25,9 @@ router = APIRouter(prefix="/v1/contacts", tags=["contacts"])
 
 
 @router.post("/score", response_model=IncomingContactOut)
-def score_contact(body: IncomingContactIn, services: ServicesDep, _: ScoreAccess) -> dict:
+async def score_contact(
+    body: IncomingContactIn, services: ServicesDep, _: ScoreAccess
+) -> JSONResponse:
     """The headline check: an incoming call, SMS, chat, e-mail, QQ or WeChat contact — sender
     and content together — in one verdict with the reasons from both."""
     result = score_incoming(
@@ -37,17 +40,19 @@ def score_contact(body: IncomingContactIn, services: ServicesDep, _: ScoreAccess
         display_name=body.display_name,
     )
     VERDICTS.labels("contacts_score", result["verdict"]).inc()
-    return result
+    return JSONResponse(result)
 
 
 @router.post("/check", response_model=ContactAssessmentOut)
-def check_contact(body: ContactCheckIn, services: ServicesDep, _: ScoreAccess) -> dict:
+async def check_contact(
+    body: ContactCheckIn, services: ServicesDep, _: ScoreAccess
+) -> JSONResponse:
     """Before showing contact info: official, unverified, suspicious, known scam or invalid."""
     a = services.fresh_checker().check(
         body.value, body.type, claimed_org=body.claimed_org, channel=body.channel
     )
     VERDICTS.labels("contacts_check", a.verdict).inc()
-    return a.to_dict()
+    return JSONResponse(a.to_dict())
 
 
 @router.post("/check-batch", response_model=ContactBatchOut)
