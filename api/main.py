@@ -14,7 +14,16 @@ from fastapi import FastAPI
 from api import errors
 from api.deps import RateLimiter
 from api.observability import ObservabilityMiddleware, configure_logging
-from api.routes import audits, contacts, conversations, health, messages, registry, reports
+from api.routes import (
+    audits,
+    console,
+    contacts,
+    conversations,
+    health,
+    messages,
+    registry,
+    reports,
+)
 from api.schemas import ErrorOut
 from api.services import Services
 from api.settings import Settings, get_settings
@@ -59,6 +68,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_body_bytes=settings.max_body_bytes,
         max_upload_bytes=settings.max_upload_bytes,
     )
-    for module in (health, messages, conversations, contacts, reports, registry, audits):
+    for module in (health, messages, conversations, contacts, reports, registry, audits, console):
         app.include_router(module.router)
     return app
