@@ -83,8 +83,9 @@ Database = Annotated[
 
 def _engine(database: str | None):
     from api.db.engine import open_database
+    from api.settings import get_settings
 
-    return open_database(database)
+    return open_database(database or get_settings().database_url)
 
 
 def _detector(model: Path | None):
@@ -392,10 +393,17 @@ def reports_import(
 
     def work() -> dict[str, Any]:
         from api.db.store import ReportStore
+        from api.settings import get_settings
         from detector.reports import read_reports_csv
 
+        salt = get_settings().reporter_salt
         detector = _detector(model)
-        reports, rejects = read_reports_csv(path, detector, contact_column=contact_column)
+        reports, rejects = read_reports_csv(
+            path,
+            detector,
+            contact_column=contact_column,
+            salt=salt.get_secret_value() if salt else "",
+        )
         stored = ReportStore(_engine(database)).add(reports)
         return {"stored": stored, "rejected": rejects}
 
@@ -517,25 +525,30 @@ def serve(
 ) -> None:
     """Run the HTTP service (uvicorn). Settings come from KEFUGUARD_* variables."""
     import os
+    import shutil
     import tempfile
 
     import uvicorn
 
+    metrics_dir = None
     if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         # Metrics summed over workers: each writes its samples to this directory.
-        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="kefuguard-metrics-")
-    from api.db.engine import open_database
-
-    _run(lambda: open_database(None) and None, output=lambda _: None)  # migrate once, up front
-    uvicorn.run(
-        "api.main:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level="warning",
-        access_log=False,
-    )
+        metrics_dir = tempfile.mkdtemp(prefix="kefuguard-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+    _run(lambda: _engine(None) and None, output=lambda _: None)  # migrate once, up front
+    try:
+        uvicorn.run(
+            "api.main:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="warning",
+            access_log=False,
+        )
+    finally:
+        if metrics_dir is not None:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
 
 
 @keys_app.command("create")

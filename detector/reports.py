@@ -202,21 +202,8 @@ def stats_for(
     return stats_from_row(table.iloc[0])
 
 
-REPORTER_SALT_ENV = "KEFUGUARD_REPORTER_SALT"
 MAX_REPORT_ROWS = 1_000_000
-
-
-def reporter_salt() -> str:
-    """The deployment's reporter-id salt; required before any reporter id is stored."""
-    import os
-
-    salt = os.environ.get(REPORTER_SALT_ENV, "")
-    if len(salt) < 16:
-        raise InvalidInputError(
-            f"set {REPORTER_SALT_ENV} to a secret of at least 16 characters before storing "
-            "reports: reporter ids are kept only as keyed hashes"
-        )
-    return salt
+MIN_SALT_CHARS = 16
 
 
 def read_reports_csv(
@@ -224,8 +211,8 @@ def read_reports_csv(
     detector,
     *,
     contact_column: str = "contact",
+    salt: str,
     chunk_rows: int = 10_000,
-    salt: str | None = None,
 ) -> tuple[list[Report], dict[str, int]]:
     """Read a reports CSV into :class:`Report` values; bad rows are counted by reason.
 
@@ -240,7 +227,11 @@ def read_reports_csv(
     path = Path(path)
     if not path.is_file():
         raise InvalidInputError(f"file not found: {path}", path=str(path))
-    salt = salt if salt is not None else reporter_salt()
+    if len(salt or "") < MIN_SALT_CHARS:
+        raise InvalidInputError(
+            f"a reporter salt of at least {MIN_SALT_CHARS} characters is needed before storing "
+            "reports (KEFUGUARD_REPORTER_SALT): reporter ids are kept only as keyed hashes"
+        )
     now = datetime.now(UTC)
     reports: list[Report] = []
     rejects: dict[str, int] = {}

@@ -8,7 +8,6 @@ the newest Alembic revision before handing the engine out.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from alembic import command
@@ -24,10 +23,6 @@ DEFAULT_DATABASE_URL = "sqlite:///./var/kefuguard.db"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
-def database_url(url: str | None = None) -> str:
-    return url or os.environ.get(DATABASE_URL_ENV) or DEFAULT_DATABASE_URL
-
-
 def _sqlite_pragmas(dbapi_conn, _record) -> None:  # pragma: no cover - exercised via SQLite
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
@@ -36,9 +31,9 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:  # pragma: no cover - exercise
     cur.close()
 
 
-def make_engine(url: str | None = None) -> Engine:
-    """An engine for ``url`` (default: :func:`database_url`); SQLite files get WAL mode."""
-    url = database_url(url)
+def make_engine(url: str = DEFAULT_DATABASE_URL) -> Engine:
+    """An engine for ``url`` (``api.settings`` reads it from KEFUGUARD_DATABASE_URL); SQLite
+    files get WAL mode."""
     try:
         parsed = make_url(url)
     except ArgumentError as exc:  # it quotes the URL (and its password): not repeated
@@ -77,7 +72,7 @@ def downgrade(engine: Engine, revision: str = "base") -> None:
     _alembic(engine, command.downgrade, revision)
 
 
-def open_database(url: str | None = None) -> Engine:
+def open_database(url: str = DEFAULT_DATABASE_URL) -> Engine:
     """An engine with the schema at the newest revision."""
     engine = make_engine(url)
     migrate(engine)
