@@ -83,7 +83,7 @@ def score_incoming(
                 )
     warning = content.warning if content and content.verdict != "allow" else None
     if warning is None and verdict != "allow":
-        lang = detect_language(text or display_name or "")
+        lang = detect_language(text or display_name or claimed_org or "")
         spoofed = {r.code for r in sender_a.reasons} & STRONG_NUMBER_REASONS
         warning = load_warnings()["spoofed_sender" if spoofed else "unofficial_contact"][lang]
     return {
