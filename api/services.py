@@ -7,6 +7,7 @@ contact checker reads is refreshed after a write in this worker and at most
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from detector.model import load_message_model
 from detector.number_model import load_number_model
 
 REGISTRY_TTL = 5.0
+log = logging.getLogger("kefuguard.api")
 
 
 @dataclass
@@ -39,6 +41,7 @@ class Services:
     worker: AuditWorker | None = None
     _loaded_at: float = field(default_factory=time.monotonic)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _stopping: threading.Event = field(default_factory=threading.Event)
 
     @classmethod
     def start(cls, settings: Settings) -> Services:
@@ -63,16 +66,32 @@ class Services:
             KeyStore(engine, env_keys),
             AuditStore(engine, settings.data_dir),
         )
+        services.warm_up()
+        threading.Thread(
+            target=services._refresh_registry, name="kefuguard-registry", daemon=True
+        ).start()
         if settings.run_audits:
             services.worker = AuditWorker(services.audits, services)
             services.worker.start()
         return services
 
+    def warm_up(self) -> None:
+        """Load what the first request would otherwise load (suffix list, number metadata,
+        the models' first predictions), so /readyz means the first answer is fast too."""
+        self.detector.score_message("请加QQ 12345678 或拨打 13912345678，网址 www.example.com")
+        self.checker.check("400-820-5678", channel="call")
+
     def fresh_checker(self) -> ContactChecker:
-        """The contact checker, with a registry snapshot no older than REGISTRY_TTL."""
-        if time.monotonic() - self._loaded_at > REGISTRY_TTL:
-            self.reload_registry()
+        """The contact checker; a background thread keeps its registry snapshot no older than
+        REGISTRY_TTL (reloading on the request path stalled requests behind it)."""
         return self.checker
+
+    def _refresh_registry(self) -> None:
+        while not self._stopping.wait(REGISTRY_TTL):
+            try:
+                self.reload_registry()
+            except Exception:  # the database is briefly away: keep the last snapshot
+                log.warning("registry refresh failed; keeping the last snapshot")
 
     def reload_registry(self) -> None:
         with self._lock:
@@ -88,6 +107,7 @@ class Services:
             return False
 
     def close(self) -> None:
+        self._stopping.set()
         if self.worker is not None:
             self.worker.stop()
             self.worker.join(timeout=30)

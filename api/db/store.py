@@ -8,6 +8,9 @@ database.
 from __future__ import annotations
 
 import json
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
@@ -131,8 +134,17 @@ class RegistryStore:
 
 
 class ReportStore:
-    def __init__(self, engine: Engine):
+    """User reports. Aggregates read for scoring are cached for ``cache_seconds`` per contact
+    (reports written through this store refresh them at once; another worker's writes show
+    after at most ``cache_seconds``): a chat message's contacts usually have no reports, and
+    the same few scam numbers recur."""
+
+    def __init__(self, engine: Engine, cache_seconds: float = 10.0, cache_size: int = 100_000):
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._ttl = cache_seconds
+        self._cache: OrderedDict[tuple[str, str], tuple[float, ReportStats | None]] = OrderedDict()
+        self._cache_size = cache_size
+        self._lock = threading.Lock()
 
     def add(self, reports: Iterable[Report]) -> int:
         now = _now()
@@ -147,6 +159,9 @@ class ReportStore:
         ]
         with self._sessions.begin() as s:
             s.add_all(rows)
+        with self._lock:
+            for r in rows:
+                self._cache.pop((r.type, r.normalized), None)
         return len(rows)
 
     def reports_for(self, type: str, normalized: str, limit: int = 10_000) -> list[Report]:
@@ -168,10 +183,40 @@ class ReportStore:
     def stats_for_many(
         self, keys: Iterable[tuple[str, str]], now: datetime | None = None
     ) -> dict[tuple[str, str], ReportStats]:
-        """Aggregates for several contacts in one query (contacts without reports are absent)."""
+        """Aggregates for several contacts in one query (contacts without reports are absent).
+
+        With ``now`` None (scoring as of now) answers come from the cache when fresh."""
         keys = list(dict.fromkeys(keys))
         if not keys:
             return {}
+        out: dict[tuple[str, str], ReportStats] = {}
+        if now is None and self._ttl > 0:
+            fresh = time.monotonic() - self._ttl
+            missing = []
+            with self._lock:
+                for key in keys:
+                    hit = self._cache.get(key)
+                    if hit is not None and hit[0] >= fresh:
+                        if hit[1] is not None:
+                            out[key] = hit[1]
+                    else:
+                        missing.append(key)
+            if missing:
+                found = self._query(missing, None)
+                stamp = time.monotonic()
+                with self._lock:
+                    for key in missing:
+                        self._cache[key] = (stamp, found.get(key))
+                        self._cache.move_to_end(key)
+                    while len(self._cache) > self._cache_size:
+                        self._cache.popitem(last=False)
+                out.update(found)
+            return out
+        return self._query(keys, now)
+
+    def _query(
+        self, keys: list[tuple[str, str]], now: datetime | None
+    ) -> dict[tuple[str, str], ReportStats]:
         out: dict[tuple[str, str], ReportStats] = {}
         with self._sessions() as s:
             for type_ in {t for t, _ in keys}:
