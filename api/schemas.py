@@ -8,6 +8,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from detector.reports import REPORT_CATEGORIES, REPORT_CHANNELS
+
 MAX_TEXT = 5_000
 EARLIEST_REPORT = datetime(2000, 1, 1, tzinfo=UTC)
 MAX_ITEMS = 1_000
@@ -70,16 +72,8 @@ class ReportIn(_In):
     contact: str = Field(min_length=1, max_length=512)
     type: ContactType | None = None
     reporter_id: str | None = Field(default=None, max_length=200)
-    channel: Literal["call", "sms", "chat", "email", "qq", "wechat", "web", "other"] = "other"
-    category: Literal[
-        "fake_customer_service",
-        "impersonation",
-        "phishing",
-        "payment_fraud",
-        "harassment",
-        "marketing",
-        "other",
-    ] = "other"
+    channel: Literal[REPORT_CHANNELS] = "other"  # type: ignore[valid-type]
+    category: Literal[REPORT_CATEGORIES] = "other"  # type: ignore[valid-type]
     text: str | None = Field(default=None, max_length=MAX_TEXT)
     reported_at: datetime | None = None
 

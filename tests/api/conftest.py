@@ -79,3 +79,41 @@ def client(tmp_path_factory):
     RegistryStore(open_database(settings.database_url)).import_registry(demo_registry())
     with TestClient(create_app(settings)) as c:
         yield c
+
+
+READY_TIMEOUT_S = 60
+STOP_TIMEOUT_S = 20
+
+
+def wait_ready(proc, url: str, log_tail) -> None:
+    """Wait for a started ``kefuguard serve`` to answer /readyz (or fail with its log)."""
+    import time
+
+    import httpx
+
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    while True:
+        if proc.poll() is not None:
+            pytest.fail(f"server exited with {proc.returncode}:\n{log_tail()}")
+        try:
+            if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline:
+            pytest.fail(f"not ready within {READY_TIMEOUT_S} s:\n{log_tail()}")
+        time.sleep(0.25)
+
+
+def stop_server(proc) -> None:
+    """SIGTERM the server's process group; SIGKILL it if it does not stop in time."""
+    import signal
+    import subprocess
+
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(STOP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(5)

@@ -15,17 +15,22 @@ from __future__ import annotations
 
 import os
 import re
-import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.api.conftest import ADMIN_KEY, SCORE_KEY, auth
+from tests.api.conftest import (
+    ADMIN_KEY,
+    READY_TIMEOUT_S,
+    SCORE_KEY,
+    auth,
+    stop_server,
+    wait_ready,
+)
 
 CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists():
@@ -40,8 +45,6 @@ sync_api = pytest.importorskip(
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO_REGISTRY = REPO / "detector" / "data" / "demo_registry.yaml"
-READY_TIMEOUT_S = 60
-STOP_TIMEOUT_S = 20
 TEST_DEADLINE_S = 60
 ACTION_TIMEOUT_MS = 15_000
 AUDIT_TIMEOUT_MS = 45_000
@@ -126,27 +129,10 @@ def server(tmp_path_factory):
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + READY_TIMEOUT_S
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"server exited with {proc.returncode}:\n{_log_tail(log)}")
-            try:
-                if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"not ready within {READY_TIMEOUT_S} s:\n{_log_tail(log)}")
-            time.sleep(0.25)
+        wait_ready(proc, url, lambda: _log_tail(log))
         yield url
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(STOP_TIMEOUT_S)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(5)
+        stop_server(proc)
 
 
 @pytest.fixture(scope="module")

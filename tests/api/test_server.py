@@ -24,10 +24,15 @@ from prometheus_client import CollectorRegistry
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.api.conftest import ADMIN_KEY, SCORE_KEY, auth
+from tests.api.conftest import (
+    ADMIN_KEY,
+    SCORE_KEY,
+    STOP_TIMEOUT_S,
+    auth,
+    stop_server,
+    wait_ready,
+)
 
-READY_TIMEOUT_S = 60
-STOP_TIMEOUT_S = 20
 REQUEST_TIMEOUT_S = 10
 SCAM = "您好，我是示例卡盟客服，您的订单异常需要退款，请加QQ 800099999，并把手机收到的验证码发给我"
 BENIGN = "您好，麻烦提供一下订单号和付款截图，我们帮您查询充值进度"
@@ -146,27 +151,10 @@ def server(tmp_path_factory):
         )
     srv = Server(proc, f"http://127.0.0.1:{port}", root, log)
     try:
-        deadline = time.monotonic() + READY_TIMEOUT_S
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"server exited with {proc.returncode}:\n{srv.log_tail()}")
-            try:
-                if httpx.get(f"{srv.url}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"not ready within {READY_TIMEOUT_S} s:\n{srv.log_tail()}")
-            time.sleep(0.25)
+        wait_ready(proc, srv.url, srv.log_tail)
         yield srv
     finally:
-        if proc.poll() is None:  # a test failed before the SIGTERM test: stop it anyway
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(STOP_TIMEOUT_S)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(5)
+        stop_server(proc)  # a test failed before the SIGTERM test: stop it anyway
 
 
 def test_when_served_then_ready_with_two_workers(server):
