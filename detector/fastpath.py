@@ -83,9 +83,13 @@ class CompiledScorer:
 
     def predict_proba(self, norms: list[NormalizedText], signals: list[list[Signal]]) -> np.ndarray:
         data, idx, ptr = self._tfidf([MessageFeatures._mask(n.text) for n in norms])
-        tfidf = sp.csr_matrix((data, idx, ptr), shape=(len(norms), self.n_ngrams))
+        if len(norms) == 1:  # one chat message: a dense gather beats building a sparse matrix
+            ngrams = (data @ self.coef_t[idx])[None, :]
+        else:
+            tfidf = sp.csr_matrix((data, idx, ptr), shape=(len(norms), self.n_ngrams))
+            ngrams = tfidf @ self.coef_t[: self.n_ngrams]
         sig = np.vstack([signal_vector(s) for s in signals]) * self.signal_weight
-        decision = tfidf @ self.coef_t[: self.n_ngrams] + sig @ self.coef_t[self.n_ngrams :]
+        decision = ngrams + sig @ self.coef_t[self.n_ngrams :]
         decision += self.intercept
         calibrated = expit(-(self.a * decision + self.b))
         proba = np.zeros((len(norms), len(self.classes)))

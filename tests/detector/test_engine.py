@@ -89,3 +89,6 @@ def test_when_compiled_then_same_probabilities_as_pipeline(tiny_detector):
     np.testing.assert_allclose(
         got, expected, rtol=1e-6, atol=1e-7
     )  # float32 TF-IDF in the Pipeline
+    for i, (norm, sig) in enumerate(zip(norms, signals, strict=True)):  # the one-message path
+        one = tiny_detector._compiled.predict_proba([norm], [sig])
+        np.testing.assert_allclose(one[0], expected[i], rtol=1e-6, atol=1e-7)
