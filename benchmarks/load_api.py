@@ -15,10 +15,11 @@ the two workers, so it takes CPU from them: the figures are lower bounds for a s
 client machine. The report names the generator used.
 
 Measured here (wrk, 20 s phases, log level INFO), after the GC freeze, warm-up, background
-registry refresh and report-aggregate cache: healthz 5,161 req/s (p99 22.5 ms), score 1,582
-req/s (31 %), score p50 45.8 / p99 60.3 ms, 0 errors, 489 MB RSS per worker. Before those
-changes: score 500-880 req/s with p99 646-940 ms. Met: zero errors. Missed: the 50 % ratio,
-the 50 ms p99 and the 300 MB RSS.
+registry refresh, report-aggregate cache and the one-message dense scorer: healthz 5,631 req/s
+(p99 21.9 ms), score 1,788 req/s (32 %), score p50 34.6 / p99 54.3 ms (67.2 ms in a second
+run: the tail varies), 0 errors, 488 MB RSS per worker. Before those changes: score 500-880
+req/s with p99 646-940 ms. Met: zero errors. Missed: the 50 % ratio, the 50 ms p99 (close)
+and the 300 MB RSS.
 
 Run: ``.venv/bin/python benchmarks/load_api.py [--seconds 20] [--connections 64]``.
 """
