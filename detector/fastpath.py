@@ -61,16 +61,17 @@ class CompiledScorer:
 
     def _tfidf(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """CSR parts (data, indices, indptr) of the l2-normalized sublinear TF-IDF rows."""
-        vocab, analyzer = self.vocabulary, self.analyzer
+        lookup, analyzer = self.vocabulary.get, self.analyzer
         indices: list[int] = []
         tfs: list[int] = []
         indptr = [0]
+        add_index, add_tf = indices.append, tfs.append  # bound once: this loop is the hot spot
         for text in texts:
             for gram, tf in Counter(analyzer(text)).items():
-                j = vocab.get(gram)
+                j = lookup(gram)
                 if j is not None:
-                    indices.append(j)
-                    tfs.append(tf)
+                    add_index(j)
+                    add_tf(tf)
             indptr.append(len(indices))
         idx = np.asarray(indices, dtype=np.int64)
         data = (1.0 + np.log(np.asarray(tfs, dtype=np.float64))) * self.idf[idx]
