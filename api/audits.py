@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, select, text, update
 from sqlalchemy.orm import sessionmaker
 
 from api.db.models import AuditRow
@@ -86,6 +86,14 @@ class AuditStore:
     def get(self, job_id: str) -> AuditRow | None:
         with self._sessions() as s:
             return s.get(AuditRow, job_id)
+
+    def pending(self) -> bool:
+        """Is any job queued or running (the cheap check the idle poller makes)?"""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                text("SELECT 1 FROM audits WHERE state IN ('queued', 'running') LIMIT 1")
+            ).first()
+        return row is not None
 
     def claim(self) -> AuditRow | None:
         """Take the oldest queued job (atomic across workers and processes)."""
@@ -154,8 +162,10 @@ class AuditWorker(threading.Thread):
     def run(self) -> None:
         while not self.stopping.is_set():
             try:
-                self.store.requeue_stale()
-                job = self.store.claim()
+                job = None
+                if self.store.pending():  # one cheap query a second while idle
+                    self.store.requeue_stale()
+                    job = self.store.claim()
             except Exception:  # database briefly unavailable: try again later
                 log.exception("audit queue unavailable")
                 job = None
