@@ -108,7 +108,7 @@ def contact_detector(tiny_model_dir):
     )
 
 
-# -- verdicts ------------------------------------------------
+# -- verdicts --
 
 
 @pytest.mark.parametrize("turns", [BENIGN_ZH, BENIGN_EN], ids=["zh", "en"])
@@ -189,7 +189,7 @@ def test_when_only_customer_turns_then_zero_risk(tiny_detector):
     assert (c.risk, c.verdict, c.signals, c.turns[0].context_risk) == (0.0, "allow", (), 0.0)
 
 
-# -- roles and input shapes ----------------------------------
+# -- roles and input shapes --
 
 
 @pytest.mark.parametrize(
@@ -282,7 +282,7 @@ def test_when_exactly_max_turns_then_scored(tiny_detector):
     assert len(c.turns) == MAX_TURNS
 
 
-# -- output shape and evidence -------------------------------
+# -- output shape and evidence --
 
 
 @pytest.mark.parametrize("turns", [SCAM_ZH, SCAM_EN, BENIGN_ZH, SPREAD_EN])
@@ -344,7 +344,7 @@ def test_when_window_is_longer_than_limit_then_keeps_the_recent_text(tiny_model_
         assert turns[s["turn"]][1][s["start"] : s["end"]] == s["text"]
 
 
-# -- shipped model: sanity only (slower) ---------------------
+# -- shipped model: sanity only (slower) --
 
 
 @pytest.fixture(scope="module")
