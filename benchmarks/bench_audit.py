@@ -25,6 +25,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from detector.reports import REPORT_CATEGORIES
+
 TEXTS = [
     "自称{o}客服说我订单异常要退款，让我把验证码发给他",
     "冒充客服，让我下载会议软件共享屏幕，说要解冻账户",
@@ -42,15 +44,7 @@ TEXTS = [
     "送外卖的，点错了",
 ]
 ORGS = ["示例卡盟", "速充卡盟", "游卡网", "PlayKey"]
-CATEGORIES = [
-    "fake_customer_service",
-    "impersonation",
-    "phishing",
-    "payment_fraud",
-    "harassment",
-    "marketing",
-    "other",
-]
+CATEGORIES = list(REPORT_CATEGORIES)
 CHANNELS = ["call", "sms", "chat", "qq", "wechat", "web"]
 
 

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from detector.contact_check import ContactChecker
-from detector.contacts import parse_contact
+from detector.contacts import MAX_CONTACT_CHARS, parse_contact
 from detector.errors import InvalidInputError
 from detector.number_model import number_features
 from detector.reports import ANONYMOUS_WEIGHT, aggregate_reports, stats_from_row
@@ -39,7 +39,6 @@ from detector.results import CONTACT_TYPES, Contact
 
 #: Reports dated before this are impossible for a phone-scam audit (and usually a parse slip).
 EARLIEST = pd.Timestamp("2000-01-01", tz="UTC")
-MAX_CONTACT_CHARS = 512
 VERDICT_ORDER = {"known_scam": 0, "suspicious": 1, "invalid": 2, "unverified": 3, "official": 4}
 PREPARED_COLUMNS = ("type", "normalized", "reported_at", "reporter_hash", "flagged", "raw")
 CONTACT_COLUMNS = (
@@ -153,21 +152,25 @@ def _flag_texts(texts: pd.Series, score: Callable[[list[str]], list[bool]] | Non
     return out
 
 
-def text_scorer(detector, max_chars: int | None = None) -> Callable[[list[str]], list[bool]]:
-    """Score texts with a Detector: flagged = its verdict is not ``allow``. Overlong texts are
-    scored on their first ``max_chars`` characters."""
-    limit = max_chars or detector.max_chars
+class TextScorer:
+    """Score report texts with a Detector (flagged = its verdict is not ``allow``), counting
+    how many it scored. Overlong texts are scored on their first ``max_chars`` characters."""
 
-    def score(texts: list[str]) -> list[bool]:
+    def __init__(self, detector, max_chars: int | None = None):
+        self.detector = detector
+        self.limit = max_chars or detector.max_chars
+        self.count = 0
+
+    def __call__(self, texts: list[str]) -> list[bool]:
+        self.count += len(texts)
         flags: list[bool] = []
         for i in range(0, len(texts), 2_000):
-            batch = [t[:limit] for t in texts[i : i + 2_000]]
+            batch = [t[: self.limit] for t in texts[i : i + 2_000]]
             flags.extend(
-                a.verdict != "allow" for a in detector.score_messages(batch, with_contacts=False)
+                a.verdict != "allow"
+                for a in self.detector.score_messages(batch, with_contacts=False)
             )
         return flags
-
-    return score
 
 
 def prepare_reports(
@@ -364,30 +367,18 @@ def audit_frame(
 
     t0 = time.perf_counter()
     now = now or datetime.now(UTC)
-    counter = _CountingScorer(text_scorer(detector) if detector is not None else None)
-    prepared, rejects = prepare_reports(
-        reports, columns, now=now, score_texts=counter if counter.inner else None
-    )
+    scorer = TextScorer(detector) if detector is not None else None
+    prepared, rejects = prepare_reports(reports, columns, now=now, score_texts=scorer)
     contacts = summarize_contacts(prepared, checker, now=now)
     summary = build_summary(
         contacts,
         rejects,
         prepared,
         rows_read=len(reports),
-        texts_scored=counter.count,
+        texts_scored=scorer.count if scorer else 0,
         engine="pandas",
         now=now,
         seconds=time.perf_counter() - t0,
         source=source,
     )
     return AuditResult(contacts, rejects, summary, daily_counts(prepared))
-
-
-class _CountingScorer:
-    def __init__(self, inner: Callable[[list[str]], list[bool]] | None):
-        self.inner = inner
-        self.count = 0
-
-    def __call__(self, texts: list[str]) -> list[bool]:
-        self.count += len(texts)
-        return self.inner(texts) if self.inner else [False] * len(texts)

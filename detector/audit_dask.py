@@ -21,7 +21,7 @@ the pandas engine.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -29,7 +29,8 @@ from typing import Any
 
 import pandas as pd
 
-from detector.audit import PREPARED_COLUMNS, ColumnMap, prepare_reports, text_scorer
+from detector.audit import PREPARED_COLUMNS, ColumnMap, TextScorer, prepare_reports
+from detector.batch import readable_csv
 from detector.errors import InvalidInputError, ModelError
 
 #: Dask's own schedulers (no cluster): useful for debugging and small inputs.
@@ -102,18 +103,13 @@ def _prepare_partition(
     relative to the partition: 0 = its first row)."""
     if parquet:  # as detector.audit_io.read_chunks reads Parquet
         chunk = chunk.astype("string").fillna("").astype(object)
-    score: Callable[[list[str]], list[bool]] | None = None
-    counted = [0]
+    scorer = None
     if model is not None:
         model_dir, version, max_chars = model
-        inner = text_scorer(_worker_detector(model_dir, version), max_chars)
-
-        def score(texts: list[str]) -> list[bool]:
-            counted[0] += len(texts)
-            return inner(texts)
-
-    prepared, rejects = prepare_reports(chunk, columns, now=now, score_texts=score, first_line=0)
-    out = pd.DataFrame({"rows": [len(chunk)], "texts": [counted[0]]}, dtype="int64")
+        scorer = TextScorer(_worker_detector(model_dir, version), max_chars)
+    prepared, rejects = prepare_reports(chunk, columns, now=now, score_texts=scorer, first_line=0)
+    texts = scorer.count if scorer else 0
+    out = pd.DataFrame({"rows": [len(chunk)], "texts": [texts]}, dtype="int64")
     out["prepared"] = pd.Series([prepared], dtype=object)
     out["rejects"] = pd.Series([rejects], dtype=object)
     return out
@@ -148,7 +144,7 @@ def read_partitions(path: str, chunk_rows: int):
     import dask.dataframe as dd
 
     name = path.rsplit("/", 1)[-1]
-    try:
+    with readable_csv(name):
         if _is_parquet(path):
             return dd.read_parquet(path, split_row_groups=True), True
         return (
@@ -162,12 +158,6 @@ def read_partitions(path: str, chunk_rows: int):
             ),
             False,
         )
-    except pd.errors.EmptyDataError:
-        raise InvalidInputError(f"{name} is empty") from None
-    except UnicodeDecodeError as exc:
-        raise InvalidInputError(f"{name} is not UTF-8: {exc.reason}") from None
-    except pd.errors.ParserError as exc:
-        raise InvalidInputError(f"{name} is not a readable CSV: {exc}") from None
 
 
 @contextmanager
@@ -252,13 +242,8 @@ def prepare_with_dask(
         enforce_metadata=False,
         align_dataframes=False,
     )
-    try:
-        with _runner(scheduler) as runner:
-            done = _compute(parts, runner)
-    except UnicodeDecodeError as exc:
-        raise InvalidInputError(f"{Path(path).name} is not UTF-8: {exc.reason}") from None
-    except pd.errors.ParserError as exc:
-        raise InvalidInputError(f"{Path(path).name} is not a readable CSV: {exc}") from None
+    with readable_csv(Path(path).name), _runner(scheduler) as runner:
+        done = _compute(parts, runner)
 
     rows = done["rows"].to_numpy()
     first_lines = 2 + rows.cumsum() - rows

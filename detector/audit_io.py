@@ -26,13 +26,13 @@ import pandas as pd
 from detector.audit import (
     AuditResult,
     ColumnMap,
+    TextScorer,
     build_summary,
     daily_counts,
     prepare_reports,
     summarize_contacts,
-    text_scorer,
 )
-from detector.batch import count_rows, escape_formula
+from detector.batch import count_rows, escape_formula, readable_csv
 from detector.contact_check import ContactChecker
 from detector.errors import InvalidInputError
 
@@ -61,8 +61,8 @@ def read_chunks(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
         for batch in pq.ParquetFile(path).iter_batches(batch_size=chunk_rows):
             yield batch.to_pandas().astype("string").fillna("").astype(object)
         return
-    try:
-        reader = pd.read_csv(
+    with readable_csv(path.name):
+        yield from pd.read_csv(
             path,
             dtype=str,
             keep_default_na=False,
@@ -70,13 +70,6 @@ def read_chunks(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
             encoding="utf-8",
             on_bad_lines="error",
         )
-        yield from reader
-    except pd.errors.EmptyDataError:
-        raise InvalidInputError(f"{path.name} is empty") from None
-    except UnicodeDecodeError as exc:
-        raise InvalidInputError(f"{path.name} is not UTF-8: {exc.reason}") from None
-    except pd.errors.ParserError as exc:
-        raise InvalidInputError(f"{path.name} is not a readable CSV: {exc}") from None
 
 
 def _fingerprint(path: Path, columns: ColumnMap, chunk_rows: int) -> dict[str, Any]:
@@ -199,13 +192,7 @@ def run_audit(
         )
         progress(rows_read)
     elif engine == "pandas":
-        scorer = text_scorer(detector) if detector is not None else None
-        counted = {"n": 0}
-
-        def score(texts: list[str]) -> list[bool]:
-            counted["n"] += len(texts)
-            return scorer(texts)
-
+        scorer = TextScorer(detector) if detector is not None else None
         line = 2
         for index, chunk in enumerate(read_chunks(input_path, chunk_rows)):
             if index == 0:
@@ -213,15 +200,16 @@ def run_audit(
             if index < checkpoint.chunks_done:
                 progress(len(chunk))  # done before the interruption
             else:
-                counted["n"] = 0
+                scored_before = scorer.count if scorer else 0
                 prepared_chunk, rejects_chunk = prepare_reports(
                     chunk,
                     columns,
                     now=now,
-                    score_texts=score if scorer else None,
+                    score_texts=scorer,
                     first_line=line,
                 )
-                checkpoint.save(index, prepared_chunk, rejects_chunk, counted["n"])
+                scored = (scorer.count if scorer else 0) - scored_before
+                checkpoint.save(index, prepared_chunk, rejects_chunk, scored)
                 progress(len(chunk))
             line += len(chunk)
         prepared, rejects = checkpoint.load("prepared"), checkpoint.load("rejects")

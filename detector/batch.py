@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -28,6 +29,22 @@ def escape_formula(value: object) -> object:
     if isinstance(value, str) and value.startswith(_FORMULA_START):
         return "'" + value
     return value
+
+
+@contextmanager
+def readable_csv(name: object) -> Iterator[None]:
+    """Map the ways a user's CSV fails to read to one :class:`InvalidInputError` wording."""
+    try:
+        yield
+    except UnicodeDecodeError as exc:
+        raise InvalidInputError(
+            f"{name} is not UTF-8 (byte {exc.start}: {exc.reason}); convert it first, "
+            "e.g. iconv -f GB18030 -t UTF-8"
+        ) from None
+    except pd.errors.EmptyDataError:
+        raise InvalidInputError(f"{name} is empty") from None
+    except pd.errors.ParserError as exc:
+        raise InvalidInputError(f"{name} is not a readable CSV: {exc}") from None
 
 
 def count_rows(path: Path) -> int | None:
@@ -57,15 +74,15 @@ def score_csv(
     counts = {"rows": 0, "allow": 0, "warn": 0, "block": 0, "too_long": 0}
     tmp = output_path.with_name(output_path.name + ".part")
     try:
-        reader = pd.read_csv(
-            input_path,
-            dtype=str,
-            keep_default_na=False,
-            encoding="utf-8",
-            chunksize=chunk_rows,
-        )
-        first = True
-        with open(tmp, "w", encoding="utf-8", newline="") as out:
+        with readable_csv(input_path), open(tmp, "w", encoding="utf-8", newline="") as out:
+            reader = pd.read_csv(
+                input_path,
+                dtype=str,
+                keep_default_na=False,
+                encoding="utf-8",
+                chunksize=chunk_rows,
+            )
+            first = True
             for chunk in reader:
                 if chunk.empty:
                     continue
@@ -82,18 +99,6 @@ def score_csv(
                 on_progress(len(chunk))
             if first:
                 raise InvalidInputError(f"{input_path} has a header but no rows")
-    except UnicodeDecodeError as exc:
-        tmp.unlink(missing_ok=True)
-        raise InvalidInputError(
-            f"{input_path} is not UTF-8 (byte {exc.start}: {exc.reason}); convert it first, "
-            "e.g. iconv -f GB18030 -t UTF-8"
-        ) from None
-    except pd.errors.EmptyDataError:
-        tmp.unlink(missing_ok=True)
-        raise InvalidInputError(f"input file {input_path} is empty") from None
-    except pd.errors.ParserError as exc:
-        tmp.unlink(missing_ok=True)
-        raise InvalidInputError(f"{input_path} is not a readable CSV: {exc}") from None
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

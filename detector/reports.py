@@ -222,6 +222,7 @@ def read_reports_csv(
     """
     from pathlib import Path
 
+    from detector.batch import readable_csv
     from detector.contacts import parse_contact
 
     path = Path(path)
@@ -235,7 +236,7 @@ def read_reports_csv(
     now = datetime.now(UTC)
     reports: list[Report] = []
     rejects: dict[str, int] = {}
-    try:
+    with readable_csv(path.name):
         chunks = pd.read_csv(
             path, dtype=str, keep_default_na=False, chunksize=chunk_rows, encoding="utf-8"
         )
@@ -286,8 +287,4 @@ def read_reports_csv(
                         flagged=(verdicts[i] != "allow") if scorable[i] else None,
                     )
                 )
-    except pd.errors.EmptyDataError:
-        raise InvalidInputError(f"{path.name} is empty") from None
-    except UnicodeDecodeError as exc:
-        raise InvalidInputError(f"{path.name} is not UTF-8: {exc.reason}") from None
     return reports, rejects

@@ -33,6 +33,7 @@ from sklearn.model_selection import StratifiedGroupKFold
 from sklearn.pipeline import Pipeline
 from sklearn.svm import LinearSVC
 
+from detector.batch import readable_csv
 from detector.errors import InvalidInputError
 from detector.features import MessageFeatures
 from detector.model import save_message_model
@@ -73,16 +74,10 @@ class Params:
 
 def read_user_csv(path: Path) -> pd.DataFrame:
     """A user's CSV as strings; unreadable files are an :class:`InvalidInputError`."""
-    try:
+    if not Path(path).is_file():
+        raise InvalidInputError(f"training data {path} does not exist")
+    with readable_csv(path):
         return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-    except FileNotFoundError:
-        raise InvalidInputError(f"training data {path} does not exist") from None
-    except UnicodeDecodeError as exc:
-        raise InvalidInputError(f"{path} is not UTF-8: {exc.reason}") from None
-    except pd.errors.EmptyDataError:
-        raise InvalidInputError(f"{path} is empty") from None
-    except pd.errors.ParserError as exc:
-        raise InvalidInputError(f"{path} is not a readable CSV: {exc}") from None
 
 
 def read_labelled_csv(path: Path, target: str) -> pd.DataFrame:
