@@ -17,6 +17,8 @@ text: the fitted vocabulary holds n-grams only.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 
 import numpy as np
 import scipy.sparse as sp
@@ -56,13 +58,54 @@ SIGNAL_FEATURE_NAMES = (
 )
 
 
-def _texts(X) -> list[str]:
+def row_texts(X) -> list[str]:
     """Rows of a 2-D array → one string each (cells joined with a space), length-capped.
 
     The model reads at most ``MAX_TEXT_CHARS`` characters of a row; callers that must refuse
     longer input (the API, the CLI) check the limit before they get here.
     """
     return [" ".join("" if c is None else str(c) for c in row)[:MAX_TEXT_CHARS] for row in X]
+
+
+#: text → (masked text, signal vector), consulted while ``precomputed_views`` is active.
+_VIEWS: Mapping[str, tuple[str, np.ndarray]] = {}
+
+
+def text_views(texts: Iterable[str]) -> dict[str, tuple[str, np.ndarray]]:
+    """What the model sees of each distinct text: the masked text and the signal vector.
+
+    Normalizing and running the rules is most of the cost of fitting; training computes
+    this once for the whole corpus and hands it to every cross-validation fit through
+    :func:`precomputed_views`. The views are the same function of the text either way.
+    """
+    out: dict[str, tuple[str, np.ndarray]] = {}
+    for text in texts:
+        if text not in out:
+            out[text] = _view(text)
+    return out
+
+
+@contextmanager
+def precomputed_views(views: Mapping[str, tuple[str, np.ndarray]]) -> Iterator[None]:
+    """Let ``MessageFeatures`` look texts up in ``views`` instead of recomputing them."""
+    global _VIEWS
+    previous, _VIEWS = _VIEWS, views
+    try:
+        yield
+    finally:
+        _VIEWS = previous
+
+
+def _view(text: str) -> tuple[str, np.ndarray]:
+    norm = default_normalizer().normalize(text)
+    return MessageFeatures._mask(norm.text), signal_vector(default_analyzer().analyze(norm))
+
+
+def _views(texts: list[str]) -> tuple[list[str], np.ndarray]:
+    pairs = [_VIEWS.get(t) or _view(t) for t in texts]
+    masked = [m for m, _ in pairs]
+    sig = np.vstack([v for _, v in pairs]) if pairs else np.zeros((0, len(SIGNAL_FEATURE_NAMES)))
+    return masked, sig
 
 
 def signal_vector(signals: list[Signal]) -> np.ndarray:
@@ -113,13 +156,12 @@ class MessageFeatures(TransformerMixin, BaseEstimator):
 
     def fit_transform(self, X, y=None, **fit_params):
         # Same result as fit(X).transform(X), normalizing each text once instead of twice.
-        norms, tfidf = self._fit(X, keep=True)
-        signals = [default_analyzer().analyze(n) for n in norms]
-        return self._stack(tfidf, signals)
+        tfidf, sig = self._fit(X, keep=True)
+        return self._stack(tfidf, sig)
 
     def _fit(self, X, keep: bool = False):
         X = validate_data(self, X, dtype=None, ensure_2d=True, ensure_min_samples=1)
-        norms = [self._normalize_full(t) for t in _texts(X)]
+        masked, sig = _views(row_texts(X))
         self.vectorizer_ = TfidfVectorizer(
             analyzer="char_wb",
             ngram_range=tuple(self.ngram_range),
@@ -129,27 +171,27 @@ class MessageFeatures(TransformerMixin, BaseEstimator):
             lowercase=False,
             dtype=np.float32,
         )
-        tfidf = self.vectorizer_.fit_transform([self._mask(n.text) for n in norms])
+        tfidf = self.vectorizer_.fit_transform(masked) if keep else self.vectorizer_.fit(masked)
         self.n_ngrams_ = len(self.vectorizer_.vocabulary_)
         # The fitted vectorizer keeps the n-grams it dropped; those are fragments of training
         # texts and have no use at prediction time.
         if hasattr(self.vectorizer_, "stop_words_"):
             del self.vectorizer_.stop_words_
-        return (norms, tfidf) if keep else None
+        return (tfidf, sig) if keep else None
 
     def transform(self, X):
         check_is_fitted(self, "vectorizer_")
         X = validate_data(self, X, dtype=None, ensure_2d=True, reset=False)
-        norms = [self._normalize_full(t) for t in _texts(X)]
-        return self.assemble(norms, [default_analyzer().analyze(n) for n in norms])
+        masked, sig = _views(row_texts(X))
+        return self._stack(self.vectorizer_.transform(masked), sig)
 
     def assemble(self, norms: list[NormalizedText], signals: list[list[Signal]]) -> sp.csr_matrix:
         """The feature matrix from already normalized texts and their signals."""
-        return self._stack(self.vectorizer_.transform([self._mask(n.text) for n in norms]), signals)
-
-    def _stack(self, tfidf, signals: list[list[Signal]]) -> sp.csr_matrix:
         sig = np.vstack([signal_vector(s) for s in signals]) if signals else None
-        if sig is None:
+        return self._stack(self.vectorizer_.transform([self._mask(n.text) for n in norms]), sig)
+
+    def _stack(self, tfidf, sig: np.ndarray | None) -> sp.csr_matrix:
+        if sig is None or len(sig) == 0:
             sig = np.zeros((0, len(SIGNAL_FEATURE_NAMES)))
         sig = sp.csr_matrix(sig * self.signal_weight, dtype=np.float32)
         return sp.hstack([tfidf, sig], format="csr", dtype=np.float32)

@@ -42,10 +42,13 @@ def write_model_card(
         f"# Model card: kefuguard message model `{manifest['model_version']}`",
         "",
         "## What it does",
-        "Scores one chat message: `risk` = calibrated probability that it is a scam (the sum of",
-        "the scam-class probabilities), a `category`, and a verdict from the thresholds below.",
+        "Scores one chat message: `risk` = probability that it is a scam (the sum of the scam",
+        "categories' probabilities), a `category`, and a verdict from the thresholds below.",
         "Pipeline: `MessageFeatures` (normalized text → char n-gram TF-IDF with digits masked +",
-        "signal features) → `CalibratedClassifierCV(LinearSVC, sigmoid)`.",
+        "signal features) → `BlendedScamClassifier`: two sigmoid-calibrated `LinearSVC` models,",
+        "one over the categories and one scam-vs-benign; `risk` is the weighted mean of their",
+        "scam probabilities (`risk_weight` below), and the category model's proportions split it",
+        "among the categories.",
         "",
         "## Data",
         f"- Training file `{manifest['corpus']['file']}` (sha256 "
@@ -59,7 +62,13 @@ def write_model_card(
         "## Thresholds",
         f"- warn ≥ {t['warn']} ({manifest['threshold_rule']['warn']})",
         f"- block ≥ {t['block']} ({manifest['threshold_rule']['block']})",
-        "- `is_scam` is 1 at warn or above.",
+        *[
+            f"- `{lang}` messages: warn ≥ {lt['warn']}, block ≥ {lt['block']} "
+            f"({manifest['threshold_rule'].get('by_lang', 'per language')})"
+            for lang, lt in t.get("by_lang", {}).items()
+        ],
+        "- `is_scam` is 1 at warn or above. A message's language is read from its text",
+        "  (Chinese characters vs Latin letters); other languages use the global thresholds.",
         "",
         f"## Cross-validation on our corpus ({cv['splits']}-fold, split by scenario group)",
         f"- PR-AUC {cv['pr_auc']}; recall at warn {cv['recall_at_warn']}; benign rows flagged "

@@ -9,7 +9,9 @@ Steps:
 2. out-of-fold risk from group-split cross-validation (rows of one template never sit on
    both sides of a split);
 3. thresholds: ``warn`` flags at most 1 % of benign rows out of fold (never below 0.5),
-   ``block`` at most 0.2 % (never below 0.8);
+   ``block`` at most 0.2 % (never below 0.8); the same budgets per language for each
+   language with at least ``MIN_LANG_BENIGN`` benign rows (``thresholds.by_lang``), so that
+   one language's easy benign rows do not pay for another's hard ones;
 4. fit the final Pipeline on everything and write ``message_model.joblib``,
    ``manifest.json`` and ``MODEL_CARD.md``.
 """
@@ -27,15 +29,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
-from sklearn.calibration import CalibratedClassifierCV
 from sklearn.metrics import average_precision_score
 from sklearn.model_selection import StratifiedGroupKFold
 from sklearn.pipeline import Pipeline
-from sklearn.svm import LinearSVC
 
 from detector.batch import readable_csv
+from detector.classifier import BlendedScamClassifier
 from detector.errors import InvalidInputError
-from detector.features import MessageFeatures
+from detector.features import MessageFeatures, precomputed_views, row_texts, text_views
 from detector.model import save_message_model
 
 REPO = Path(__file__).resolve().parent.parent
@@ -44,6 +45,8 @@ LABELS = {"scam": "scam", "benign": "benign", "1": "scam", "0": "benign"}
 #: Benign flag-rate budgets (out of fold) that set the thresholds, and their floors.
 WARN_BENIGN_RATE, WARN_FLOOR = 0.01, 0.5
 BLOCK_BENIGN_RATE, BLOCK_FLOOR = 0.002, 0.8
+#: A language gets thresholds of its own from this many benign rows (out of fold) upwards.
+MIN_LANG_BENIGN = 1000
 N_SPLITS = 4
 SEED = 20261127
 
@@ -59,6 +62,7 @@ class Params:
     C: float = 0.3
     calibration_splits: int = 2
     tol: float = 1e-3
+    risk_weight: float = 0.5
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -69,6 +73,7 @@ class Params:
             "C": self.C,
             "calibration_splits": self.calibration_splits,
             "tol": self.tol,
+            "risk_weight": self.risk_weight,
         }
 
 
@@ -135,7 +140,7 @@ def classes_for(df: pd.DataFrame, target: str) -> tuple[np.ndarray, list[str]]:
     return df["category"].to_numpy(), scam
 
 
-def build_pipeline(params: Params, calibration_cv) -> Pipeline:
+def build_pipeline(params: Params, calibration_cv, scam_classes: list[str]) -> Pipeline:
     return Pipeline(
         [
             (
@@ -149,13 +154,13 @@ def build_pipeline(params: Params, calibration_cv) -> Pipeline:
             ),
             (
                 "classifier",
-                CalibratedClassifierCV(
-                    LinearSVC(
-                        C=params.C, class_weight="balanced", tol=params.tol, random_state=SEED
-                    ),
-                    method="sigmoid",
-                    cv=calibration_cv,
-                    ensemble=False,
+                BlendedScamClassifier(
+                    scam_classes=scam_classes,
+                    C=params.C,
+                    tol=params.tol,
+                    calibration_cv=calibration_cv,
+                    risk_weight=params.risk_weight,
+                    random_state=SEED,
                 ),
             ),
         ]
@@ -176,9 +181,11 @@ def _risk(pipeline: Pipeline, X: np.ndarray, scam: list[str]) -> np.ndarray:
     return proba[:, idx].sum(axis=1)
 
 
-def _fit(params: Params, X: np.ndarray, y: np.ndarray, groups: np.ndarray) -> Pipeline:
+def _fit(
+    params: Params, X: np.ndarray, y: np.ndarray, groups: np.ndarray, scam_classes: list[str]
+) -> Pipeline:
     n = min(params.calibration_splits, len(np.unique(groups)))
-    return build_pipeline(params, _group_splits(y, groups, n)).fit(X, y)
+    return build_pipeline(params, _group_splits(y, groups, n), scam_classes).fit(X, y)
 
 
 def choose_thresholds(risk: np.ndarray, is_scam: np.ndarray) -> dict[str, float]:
@@ -198,9 +205,27 @@ def choose_thresholds(risk: np.ndarray, is_scam: np.ndarray) -> dict[str, float]
     }
 
 
+def choose_lang_thresholds(
+    risk: np.ndarray, is_scam: np.ndarray, langs: np.ndarray
+) -> dict[str, dict[str, float]]:
+    """Thresholds per language, for the languages with enough benign rows to set them."""
+    out = {}
+    for lang in sorted(set(langs) - {""}):
+        rows = langs == lang
+        if (rows & ~is_scam).sum() >= MIN_LANG_BENIGN:
+            out[str(lang)] = choose_thresholds(risk[rows], is_scam[rows])
+    return out
+
+
+def warn_cuts(langs: np.ndarray, thresholds: dict[str, Any]) -> np.ndarray:
+    """The warn threshold that applies to each row (its language's, else the global one)."""
+    by_lang = thresholds.get("by_lang", {})
+    return np.array([by_lang.get(lang, thresholds)["warn"] for lang in langs], dtype=float)
+
+
 def cv_metrics(df: pd.DataFrame, risk: np.ndarray, thresholds: dict[str, float]) -> dict[str, Any]:
     is_scam = (df["label"] == "scam").to_numpy()
-    flagged = risk >= thresholds["warn"]
+    flagged = risk >= warn_cuts(df["lang"].to_numpy(), thresholds)
     out: dict[str, Any] = {
         "rows": len(df),
         "pr_auc": round(float(average_precision_score(is_scam, risk)), 4),
@@ -250,16 +275,27 @@ def train(
     oof = np.zeros(len(df))
     splits = _group_splits(y, groups, N_SPLITS)
 
-    def job(k: int) -> Any:
-        if k < 0:  # the final model does not depend on the folds: fit it alongside them
-            return _fit(params, X, y, groups)
-        tr, te = splits[k]
-        return _risk(_fit(params, X[tr], y[tr], groups[tr]), X[te], scam_classes)
+    # Normalizing and running the rules is most of the cost of a fit: do it once per text
+    # (on every core) and let the five fits below look the results up.
+    texts = sorted(set(row_texts(X)))
+    chunks = [texts[i::2] for i in range(2)]
+    views: dict[str, Any] = {}
+    for part in Parallel(n_jobs=n_jobs)(delayed(text_views)(c) for c in chunks):
+        views.update(part)
+    progress(f"normalized {len(views)} distinct texts")
+
+    def job(k: int, views: dict[str, Any]) -> Any:
+        with precomputed_views(views):
+            if k < 0:  # the final model does not depend on the folds: fit it alongside them
+                return _fit(params, X, y, groups, scam_classes)
+            tr, te = splits[k]
+            fold = _fit(params, X[tr], y[tr], groups[tr], scam_classes)
+            return _risk(fold, X[te], scam_classes)
 
     # The fits are independent: run them on every core, the longest (final) one first.
     # The results do not depend on n_jobs.
     jobs = [-1, *range(len(splits))]
-    results = Parallel(n_jobs=n_jobs, return_as="generator")(delayed(job)(k) for k in jobs)
+    results = Parallel(n_jobs=n_jobs, return_as="generator")(delayed(job)(k, views) for k in jobs)
     pipeline = None
     for k, result in zip(jobs, results, strict=True):
         if k < 0:
@@ -268,7 +304,10 @@ def train(
         else:
             oof[splits[k][1]] = result
             progress(f"cross-validation fold {k + 1}/{N_SPLITS} done")
-    thresholds = choose_thresholds(oof, is_scam)
+    thresholds: dict[str, Any] = choose_thresholds(oof, is_scam)
+    by_lang = choose_lang_thresholds(oof, is_scam, df["lang"].to_numpy())
+    if by_lang:
+        thresholds["by_lang"] = by_lang
     metrics = cv_metrics(df, oof, thresholds)
     progress(
         f"out-of-fold: PR-AUC {metrics['pr_auc']}, recall {metrics['recall_at_warn']}, "
@@ -286,6 +325,7 @@ def train(
         "threshold_rule": {
             "warn": f"benign out-of-fold flag rate <= {WARN_BENIGN_RATE}, floor {WARN_FLOOR}",
             "block": f"benign out-of-fold flag rate <= {BLOCK_BENIGN_RATE}, floor {BLOCK_FLOOR}",
+            "by_lang": f"the same, per language with >= {MIN_LANG_BENIGN} benign rows",
         },
         "rules_sha256": rules_fingerprint(),
         "corpus": {

@@ -80,3 +80,27 @@ def test_when_tld_differs_then_features_differ():
     xa = est.transform(np.array([["see https://a.top"]], dtype=object)).toarray()
     xb = est.transform(np.array([["see https://a.com"]], dtype=object)).toarray()
     assert not np.array_equal(xa, xb)
+
+
+def test_when_views_are_precomputed_then_features_are_the_same():
+    from detector.features import precomputed_views, text_views
+
+    texts = np.array(
+        [["请把验证码发给我，我是客服"], ["您的验证码为482913，请勿泄露"], ["Send me the code"]]
+        + [["订单1234已发货，请留意查收"], ["加我QQ 12345678 办理退款"]],
+        dtype=object,
+    )
+    plain = MessageFeatures(min_df=1).fit(texts)
+    views = text_views(str(t[0]) for t in texts)
+    with precomputed_views(views):
+        cached = MessageFeatures(min_df=1).fit(texts)
+        a = cached.transform(texts).toarray()
+        b = MessageFeatures(min_df=1).fit_transform(texts).toarray()
+    np.testing.assert_array_equal(a, plain.transform(texts).toarray())
+    np.testing.assert_allclose(b, a, rtol=1e-6)
+    assert cached.vectorizer_.vocabulary_ == plain.vectorizer_.vocabulary_
+    # a wrong view for a text proves the lookup is used
+    fake = {str(texts[0][0]): ("zzz", views[str(texts[0][0])][1])}
+    with precomputed_views(fake):
+        row = plain.transform(texts[:1]).toarray()[0]
+    assert not np.array_equal(row, plain.transform(texts[:1]).toarray()[0])

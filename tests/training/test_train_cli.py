@@ -14,7 +14,12 @@ import pytest
 
 from detector.errors import InvalidInputError
 from detector.model import load_message_model
-from training.train import choose_thresholds, read_labelled_csv
+from training.train import (
+    choose_lang_thresholds,
+    choose_thresholds,
+    read_labelled_csv,
+    warn_cuts,
+)
 
 EXE = shutil.which("kefuguard", path=str(Path(sys.executable).parent))
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -135,3 +140,21 @@ def test_thresholds_respect_benign_budget():
     assert t["warn"] >= 0.5 and t["block"] >= 0.8
     low = choose_thresholds(np.concatenate([np.zeros(100), np.ones(10)]), np.arange(110) >= 100)
     assert low == {"warn": 0.5, "block": 0.8}  # floors hold
+
+
+def test_each_language_with_enough_benign_rows_gets_its_own_budget():
+    rng = np.random.default_rng(1)
+    # zh benign rows score low, en benign rows high: one global cut would spend the whole
+    # budget on en; per language, each side flags at most 1 % of its own benign rows.
+    zh, en = rng.uniform(0.0, 0.8, 3000), rng.uniform(0.3, 0.99, 1500)
+    few = rng.uniform(0, 1, 200)  # too few rows to set thresholds of their own
+    risk = np.concatenate([zh, en, few, np.ones(50)])
+    langs = np.array(["zh"] * 3000 + ["en"] * 1500 + ["ja"] * 200 + ["zh"] * 50)
+    is_scam = np.arange(len(risk)) >= 4700
+    by_lang = choose_lang_thresholds(risk, is_scam, langs)
+    assert set(by_lang) == {"zh", "en"}
+    assert (zh >= by_lang["zh"]["warn"]).mean() <= 0.01
+    assert (en >= by_lang["en"]["warn"]).mean() <= 0.01
+    assert by_lang["zh"]["warn"] < by_lang["en"]["warn"]
+    cuts = warn_cuts(np.array(["zh", "en", "ja"]), {"warn": 0.7, "by_lang": by_lang})
+    assert list(cuts) == [by_lang["zh"]["warn"], by_lang["en"]["warn"], 0.7]

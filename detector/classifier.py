@@ -1,0 +1,123 @@
+"""The message model's classifier: a category model and a scam-vs-benign model, blended.
+
+One linear model over categories learns what each kind of message looks like; a second one
+learns only "scam or not". On messages unlike our corpus (long, polished letters written to
+deceive) the category model tends to file a scam under the benign category it most resembles
+(``transaction_notice``, ``marketing``), while the two-class model keeps its eye on the one
+question that matters. Averaging their scam probabilities was better than either alone in
+group-split cross-validation (see ``models/MODEL_CARD.md``).
+
+:class:`BlendedScamClassifier` follows scikit-learn's conventions and passes
+``parametrize_with_checks``. ``predict_proba`` returns one column per category, rescaled so
+that the scam columns sum to the blended scam probability (the risk) and keep their relative
+sizes from the category model; ``predict`` is the most probable category.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.svm import LinearSVC
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+
+def blend_probabilities(category: np.ndarray, risk: np.ndarray, scam: np.ndarray) -> np.ndarray:
+    """Category probabilities rescaled so that the ``scam`` columns sum to ``risk``.
+
+    ``category`` is ``n × k`` (rows sum to 1), ``risk`` has ``n`` values in [0, 1] and
+    ``scam`` is a boolean mask over the ``k`` columns. Within each side the proportions of the
+    category model are kept; a side the category model gave no mass is split evenly.
+    """
+    out = np.empty_like(category, dtype=np.float64)
+    for mask, mass in ((scam, risk), (~scam, 1.0 - risk)):
+        part = category[:, mask]
+        total = part.sum(axis=1, keepdims=True)
+        even = np.full_like(part, 1.0 / max(part.shape[1], 1))
+        share = np.divide(part, total, out=even, where=total > 0)
+        out[:, mask] = share * mass[:, None]
+    return out
+
+
+class BlendedScamClassifier(ClassifierMixin, BaseEstimator):
+    """Calibrated linear category model blended with a calibrated scam-vs-benign model.
+
+    Parameters
+    ----------
+    scam_classes : list or None
+        The labels that mean "scam". ``None``: every class but the first (for 0/1 labels, 1).
+    C, tol : float
+        Regularization and tolerance of both ``LinearSVC`` models.
+    calibration_cv : int or iterable of (train, test) splits
+        Passed to both ``CalibratedClassifierCV`` (sigmoid, ``ensemble=False``); the
+        training code passes group-aware splits so a template never straddles them.
+    risk_weight : float in [0, 1]
+        Weight of the two-class model in the blended risk (0: category model only).
+    random_state : int or None
+        Seed of the ``LinearSVC`` models.
+
+    When the categories are already just scam and benign the second model would repeat the
+    first, so it is not fitted.
+    """
+
+    def __init__(
+        self,
+        scam_classes=None,
+        C=0.3,
+        tol=1e-3,
+        calibration_cv=2,
+        risk_weight=0.5,
+        random_state=None,
+    ):
+        self.scam_classes = scam_classes
+        self.C = C
+        self.tol = tol
+        self.calibration_cv = calibration_cv
+        self.risk_weight = risk_weight
+        self.random_state = random_state
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+    def _calibrated(self) -> CalibratedClassifierCV:
+        svc = LinearSVC(
+            C=self.C, class_weight="balanced", tol=self.tol, random_state=self.random_state
+        )
+        return CalibratedClassifierCV(svc, method="sigmoid", cv=self.calibration_cv, ensemble=False)
+
+    def fit(self, X, y):
+        X, y = validate_data(self, X, y, accept_sparse="csr")
+        check_classification_targets(y)
+        if not 0.0 <= float(self.risk_weight) <= 1.0:
+            raise ValueError(f"risk_weight must be within [0, 1], got {self.risk_weight!r}")
+        self.classes_ = np.unique(y)
+        if self.scam_classes is None:
+            self.scam_mask_ = np.arange(len(self.classes_)) > 0
+        else:
+            self.scam_mask_ = np.isin(self.classes_, np.asarray(list(self.scam_classes)))
+        self.category_ = self._calibrated().fit(X, y)
+        is_scam = np.isin(y, self.classes_[self.scam_mask_])
+        two_sided = is_scam.any() and not is_scam.all()
+        if len(self.classes_) > 2 and two_sided and self.risk_weight > 0:
+            self.risk_ = self._calibrated().fit(X, is_scam)
+        else:
+            self.risk_ = None
+        return self
+
+    def predict_proba(self, X):
+        check_is_fitted(self, "category_")
+        X = validate_data(self, X, accept_sparse="csr", reset=False)
+        category = self.category_.predict_proba(X)
+        if self.risk_ is None:
+            return category
+        w = float(self.risk_weight)
+        risk = (1.0 - w) * category[:, self.scam_mask_].sum(axis=1)
+        risk += w * self.risk_.predict_proba(X)[:, list(self.risk_.classes_).index(True)]
+        return blend_probabilities(category, risk, self.scam_mask_)
+
+    def predict(self, X):
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]
