@@ -4,17 +4,21 @@ An upload is written to ``<data dir>/audits/<id>/input`` and flushed to disk *be
 row is committed and 202 returned, so an accepted upload is never lost. Each service worker
 runs one :class:`AuditWorker` thread that claims queued jobs atomically (``UPDATE … WHERE
 state = 'queued'``), runs :func:`detector.audit_io.run_audit` (which checkpoints after every
-chunk) and beats a heartbeat. A job whose heartbeat stops — its process died or the server
+chunk) in a child process of its own (``api/audit_process.py``: the scoring worker never
+loads pandas, and an audit's CPU does not hold the worker's GIL) and beats a heartbeat
+while the child runs. A job whose heartbeat stops — its process died or the server
 restarted — is requeued by any worker and resumes from its checkpoint; after
 ``MAX_ATTEMPTS`` it is marked failed with the reason.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import shutil
 import threading
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -24,14 +28,15 @@ from typing import Any
 from sqlalchemy import Engine, select, text, update
 from sqlalchemy.orm import sessionmaker
 
+from api import audit_process
 from api.db.models import AuditRow
-from detector.audit import ColumnMap
-from detector.errors import KefuguardError
 
 log = logging.getLogger("kefuguard.audits")
 STALE_AFTER = timedelta(seconds=60)
 HEARTBEAT_EVERY = 5.0
 MAX_ATTEMPTS = 3
+#: After asking a job's process to stop (shutdown), how long to wait before killing it.
+STOP_GRACE = 20.0
 FILES = {"result": "result.csv", "rejects": "rejects.csv", "report": "report.html"}
 
 
@@ -175,55 +180,99 @@ class AuditWorker(threading.Thread):
             self._run(job)
 
     def _run(self, job: AuditRow) -> None:
-        from detector.audit_io import run_audit, total_rows
-
         folder = self.store.folder(job.id)
         source = folder / ("input.parquet" if job.input_name.endswith(".parquet") else "input.csv")
-        last_beat = [0.0]
-        done = [0]
-
-        def progress(rows: int) -> None:
-            done[0] += rows
-            now = datetime.now(UTC).timestamp()
-            if self.stopping.is_set():
-                raise _Stopping
-            if now - last_beat[0] >= HEARTBEAT_EVERY:
-                last_beat[0] = now
-                self.store.update(job.id, rows_done=done[0], heartbeat_at=_now())
-
+        settings = self.services.settings
+        options = json.loads(job.options or "{}")
+        spec = audit_process.AuditJob(
+            job_id=job.id,
+            source=source,
+            folder=folder,
+            files=dict(FILES),
+            columns=dict(options.get("columns", {})),
+            database_url=settings.database_url,
+            model_dir=settings.model_dir,
+            number_model_dir=settings.number_model_dir,
+            max_text_chars=settings.max_text_chars,
+            log_level=settings.log_level,
+        )
         try:
-            self.store.update(job.id, rows_total=total_rows(source))
-            options = json.loads(job.options or "{}")
-            result = run_audit(
-                source,
-                folder / FILES["result"],
-                self.services.fresh_checker(),
-                detector=self.services.detector,
-                columns=ColumnMap(**options.get("columns", {})),
-                rejects_path=folder / FILES["rejects"],
-                report_path=folder / FILES["report"],
-                progress=progress,
+            process, conn = audit_process.start(spec)
+        except Exception as exc:  # could not start a process (resources): retry later
+            log.exception("cannot start an audit process")
+            self.store.update(
+                job.id, state="queued", error=f"could not start ({type(exc).__name__})"
             )
+            self.stopping.wait(self.poll_seconds)
+            return
+        try:
+            outcome = self._watch(job, process, conn)
+        finally:
+            conn.close()
+            process.join(timeout=5)
+            if process.is_alive():
+                process.kill()
+                process.join(timeout=5)
+        self._finish(job, outcome, process.exitcode)
+
+    def _watch(self, job: AuditRow, process, conn) -> tuple:
+        """Relay the child's messages until it reports an outcome or exits; beat meanwhile."""
+        last_beat = 0.0
+        done = 0
+        stop_deadline = None
+        while True:
+            if stop_deadline is None and self.stopping.is_set():
+                with contextlib.suppress(OSError):
+                    conn.send("stop")
+                stop_deadline = time.monotonic() + STOP_GRACE
+            if stop_deadline is not None and time.monotonic() > stop_deadline:
+                process.kill()
+                return ("stopped",)
+            try:
+                ready = conn.poll(0.5)
+                message = conn.recv() if ready else None
+            except (EOFError, OSError):  # the child is gone without a word
+                return ("died",)
+            if message is None:
+                if not process.is_alive() and not conn.poll():
+                    return ("died",)
+            elif message[0] == "rows_total":
+                self.store.update(job.id, rows_total=message[1])
+            elif message[0] == "progress":
+                done = int(message[1])
+            else:
+                return message
+            now = time.monotonic()
+            if now - last_beat >= HEARTBEAT_EVERY:
+                last_beat = now
+                self.store.update(job.id, rows_done=done, heartbeat_at=_now())
+
+    def _finish(self, job: AuditRow, outcome: tuple, exitcode: int | None) -> None:
+        kind = outcome[0]
+        if kind == "done":
+            summary = outcome[1]
             self.store.update(
                 job.id,
                 state="done",
-                rows_done=result.summary["rows_read"],
-                summary=json.dumps(result.summary),
+                rows_done=summary["rows_read"],
+                summary=json.dumps(summary),
                 error=None,
                 heartbeat_at=_now(),
             )
             log.info("audit done", extra={"fields": {"audit": job.id}})
-        except _Stopping:
+        elif kind == "stopped":
             # Shutting down: leave it for the next start (checkpoint kept).
             self.store.update(job.id, state="queued", error="server stopped; will resume")
-        except KefuguardError as exc:
-            self.store.update(job.id, state="failed", error=exc.message[:500])
-        except Exception as exc:  # never let one job kill the worker
-            log.exception("audit failed")
+        elif kind == "failed":
+            self.store.update(job.id, state="failed", error=str(outcome[1])[:500])
+        elif kind == "error":
+            self.store.update(job.id, state="failed", error=f"internal error ({outcome[1]})")
+        else:  # the process died (killed, out of memory): retry while attempts remain
+            log.error("audit process died", extra={"fields": {"audit": job.id, "exit": exitcode}})
+            retry = (job.attempts or 0) < MAX_ATTEMPTS
             self.store.update(
-                job.id, state="failed", error=f"internal error ({type(exc).__name__})"
+                job.id,
+                state="queued" if retry else "failed",
+                error=f"audit process exited with code {exitcode}"
+                + ("; will retry" if retry else ""),
             )
-
-
-class _Stopping(Exception):
-    pass

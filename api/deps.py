@@ -59,6 +59,24 @@ def _principal(request: Request, services: Services) -> Principal | None:
     return principal
 
 
+def _admit(request: Request, scope: str, open_when_configured: bool) -> Principal | None:
+    """The caller's principal if its key has ``scope`` (or ``None`` for an open scoring
+    call); raises Unauthorized / Forbidden / RateLimited otherwise."""
+    services: Services = request.app.state.services
+    principal = _principal(request, services)
+    limiter: RateLimiter = request.app.state.rate_limiter
+    if principal is None:
+        if open_when_configured and services.settings.open_scoring:
+            limiter.take(f"ip:{request.client.host if request.client else '?'}")
+            return None
+        raise Unauthorized("this endpoint needs an API key")
+    if not principal.allows(scope):
+        raise Forbidden(f"this key lacks the '{scope}' scope", scope=scope)
+    request.state.key_id = principal.key_id
+    limiter.take(principal.key_id)
+    return principal
+
+
 def require(scope: str, open_when_configured: bool = False):
     """A dependency that admits callers whose key has ``scope``.
 
@@ -66,19 +84,22 @@ def require(scope: str, open_when_configured: bool = False):
     callers without a key are admitted too, rate-limited by address.
     """
 
-    async def dependency(request: Request, services: ServicesDep) -> Principal | None:
-        principal = _principal(request, services)
-        limiter: RateLimiter = request.app.state.rate_limiter
-        if principal is None:
-            if open_when_configured and services.settings.open_scoring:
-                limiter.take(f"ip:{request.client.host if request.client else '?'}")
-                return None
-            raise Unauthorized("this endpoint needs an API key")
-        if not principal.allows(scope):
-            raise Forbidden(f"this key lacks the '{scope}' scope", scope=scope)
-        request.state.key_id = principal.key_id
-        limiter.take(principal.key_id)
-        return principal
+    async def dependency(request: Request) -> Principal | None:
+        return _admit(request, scope, open_when_configured)
+
+    return Depends(dependency)
+
+
+def services_for(scope: str, open_when_configured: bool = False):
+    """A dependency that admits the caller as :func:`require` does and gives the services.
+
+    One dependency instead of two (``ServicesDep`` + an access check): FastAPI resolves each
+    dependency per request, and the scoring routes are the hot path.
+    """
+
+    async def dependency(request: Request) -> Services:
+        _admit(request, scope, open_when_configured)
+        return request.app.state.services
 
     return Depends(dependency)
 
@@ -87,3 +108,5 @@ ScoreAccess = Annotated[Principal | None, require("score", open_when_configured=
 ReportAccess = Annotated[Principal | None, require("report")]
 AuditAccess = Annotated[Principal | None, require("audit")]
 AdminAccess = Annotated[Principal | None, require("admin")]
+#: The services, for a caller admitted to score (the scoring routes).
+ScoringServices = Annotated[Services, services_for("score", open_when_configured=True)]

@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_signals import make_messages
 
 from detector.engine import Detector
-from detector.model import DEFAULT_MODEL_DIR, MODEL_FILE
+from detector.model import COMPILED_FILE, DEFAULT_MODEL_DIR, MODEL_FILE
 
 
 def main() -> None:
@@ -40,9 +40,12 @@ def main() -> None:
         detector = Detector.load(args.model)
         loads.append(time.perf_counter() - t0)
     size_mb = (args.model / MODEL_FILE).stat().st_size / 1e6
+    compiled = args.model / COMPILED_FILE
+    compiled_mb = compiled.stat().st_size / 1e6 if compiled.is_file() else float("nan")
     print(
-        f"artifact {size_mb:.1f} MB (target <= 30); load median {statistics.median(loads):.2f} s "
-        "(target <= 2, includes sha256 check)"
+        f"artifact {size_mb:.1f} MB (target <= 30), compiled form {compiled_mb:.1f} MB; load "
+        f"median {statistics.median(loads):.2f} s (target <= 2, includes the sha256 checks; "
+        f"scores with the {'compiled model' if detector.model.compiled else 'Pipeline'})"
     )
 
     messages = make_messages(max(args.single, args.batch))

@@ -22,22 +22,7 @@ from sklearn.svm import LinearSVC
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-
-def blend_probabilities(category: np.ndarray, risk: np.ndarray, scam: np.ndarray) -> np.ndarray:
-    """Category probabilities rescaled so that the ``scam`` columns sum to ``risk``.
-
-    ``category`` is ``n × k`` (rows sum to 1), ``risk`` has ``n`` values in [0, 1] and
-    ``scam`` is a boolean mask over the ``k`` columns. Within each side the proportions of the
-    category model are kept; a side the category model gave no mass is split evenly.
-    """
-    out = np.empty_like(category, dtype=np.float64)
-    for mask, mass in ((scam, risk), (~scam, 1.0 - risk)):
-        part = category[:, mask]
-        total = part.sum(axis=1, keepdims=True)
-        even = np.full_like(part, 1.0 / max(part.shape[1], 1))
-        share = np.divide(part, total, out=even, where=total > 0)
-        out[:, mask] = share * mass[:, None]
-    return out
+from detector.model_input import blend_probabilities
 
 
 class BlendedScamClassifier(ClassifierMixin, BaseEstimator):

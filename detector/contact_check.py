@@ -20,7 +20,7 @@ from functools import lru_cache
 from typing import Protocol
 
 from detector.contacts import parse_contact
-from detector.number_model import NumberModel, features_for_one, load_number_model
+from detector.number_model import NumberModel, load_number_model
 from detector.numbers import NumberAnalyzer, default_analyzer
 from detector.registry import Registry
 from detector.results import Contact, ContactAssessment, NumberInfo, Reason, ReportStats
@@ -234,8 +234,8 @@ class ContactChecker:
         info = None
         if line_class is not None:
             info = NumberInfo("", None, valid, valid, None, None, None, line_class)
-        frame = features_for_one(info, stats, official, hour)
-        return float(self.number_model.predict_risk(frame)[0])
+        # Same value as predict_risk(features_for_one(...))[0], without a DataFrame.
+        return self.number_model.risk_for_one(info, stats, official, hour)
 
     @staticmethod
     def _report_reason(stats: ReportStats, official: bool) -> Reason:

@@ -155,11 +155,13 @@ def score_conversation(
 
     # Running risk and verdict, turn by turn.
     running_risk, raised, verdict, first_warning = 0.0, False, "allow", None
+    lang = detect_language("\n".join(texts))
+    warn_at, block_at = detector.thresholds_for(lang)
     for i, a in enumerate(assessments):
         if roles[i] == "agent":
             running_risk = max(running_risk, a.risk, context_risk[i])
             raised = raised or a.verdict != "allow"
-        verdict = _verdict(detector, running_risk)
+        verdict = _verdict(running_risk, warn_at, block_at)
         if raised and verdict == "allow":
             verdict = "warn"
         if verdict != "allow" and first_warning is None:
@@ -178,11 +180,10 @@ def score_conversation(
     is_scam = verdict != "allow"
     warning = None
     if is_scam:
-        lang = detect_language("\n".join(texts))
         table = load_warnings()
         warning = warning_for([s for _, s in ordered], lang)
         # Raised only by a contact (no risky text, no telling signal): say so.
-        by_contact = running_risk < detector.warn_threshold
+        by_contact = running_risk < warn_at
         if by_contact and warning == table["default"][lang]:
             warning = table.get("unofficial_contact", table["default"])[lang]
 
@@ -267,9 +268,9 @@ def _map_signals(
     return out
 
 
-def _verdict(detector: Detector, risk: float) -> str:
-    if risk >= detector.block_threshold:
+def _verdict(risk: float, warn_at: float, block_at: float) -> str:
+    if risk >= block_at:
         return "block"
-    if risk >= detector.warn_threshold:
+    if risk >= warn_at:
         return "warn"
     return "allow"

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import yaml
@@ -20,11 +21,13 @@ import yaml
 from detector.contact_check import ContactChecker
 from detector.contacts import default_extractor
 from detector.errors import ConfigError
-from detector.fastpath import CompiledScorer
 from detector.model import MessageModel, load_message_model
 from detector.normalize import DATA_DIR, MAX_TEXT_CHARS, NormalizedText, Normalizer, check_text
 from detector.results import MessageAssessment, Signal
 from detector.signals import default_analyzer
+
+if TYPE_CHECKING:
+    from detector.fastpath import CompiledScorer
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]")
@@ -86,18 +89,32 @@ class Detector:
         self.model = model
         self.contacts = contacts
         self.max_chars = max_chars
-        classes = list(model.pipeline.classes_)
+        classes = model.classes
         scam = set(model.scam_classes)
         self._scam_idx = np.array([i for i, c in enumerate(classes) if c in scam], dtype=int)
         self._benign_idx = np.array([i for i, c in enumerate(classes) if c not in scam], dtype=int)
         self._classes = np.array(classes, dtype=object)
         self._normalizer = Normalizer(max_chars=max_chars)
         self._analyzer = default_analyzer()
-        # Same numbers as the Pipeline without its per-call validation (see fastpath.py).
-        self._compiled = CompiledScorer.try_compile(model.pipeline)
+        # Same numbers as the Pipeline, from plain arrays (see fastpath.py); a model the
+        # compiler does not support is scored by its Pipeline.
+        self._compiled: CompiledScorer | None = model.compiled
         self.warn_threshold = model.thresholds["warn"]
         self.block_threshold = model.thresholds["block"]
+        self._by_lang = {
+            lang: (t["warn"], t["block"]) for lang, t in model.thresholds_by_lang.items()
+        }
         load_warnings()  # fail at start-up, not at the first risky message
+
+    @property
+    def thresholds_by_lang(self) -> dict[str, tuple[float, float]]:
+        """(warn, block) of the languages that have thresholds of their own."""
+        return dict(self._by_lang)
+
+    def thresholds_for(self, lang: str) -> tuple[float, float]:
+        """(warn, block) for text in ``lang`` (``detect_language``): the language's own
+        thresholds when the model has them, else the global ones."""
+        return self._by_lang.get(lang, (self.warn_threshold, self.block_threshold))
 
     @classmethod
     def load(
@@ -191,16 +208,18 @@ class Detector:
         self, text: str, risk: float, proba: np.ndarray, signals: list[Signal]
     ) -> MessageAssessment:
         risk = min(max(risk, 0.0), 1.0)
-        if risk >= self.block_threshold:
+        lang = detect_language(text)
+        warn, block = self.thresholds_for(lang)
+        if risk >= block:
             verdict = "block"
-        elif risk >= self.warn_threshold:
+        elif risk >= warn:
             verdict = "warn"
         else:
             verdict = "allow"
         is_scam = verdict != "allow"
         side = self._scam_idx if is_scam and len(self._scam_idx) else self._benign_idx
         category = str(self._classes[side[np.argmax(proba[side])]]) if len(side) else None
-        warning = warning_for(signals, detect_language(text)) if is_scam else None
+        warning = warning_for(signals, lang) if is_scam else None
         return MessageAssessment(
             risk=risk,
             verdict=verdict,

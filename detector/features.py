@@ -16,7 +16,6 @@ text: the fitted vocabulary holds n-grams only.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 
@@ -26,36 +25,13 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from detector.model_input import SIGNAL_FEATURE_NAMES, mask_text, signal_vector
 from detector.normalize import MAX_TEXT_CHARS, NormalizedText, default_normalizer
 from detector.results import Signal
-from detector.signals import SIGNAL_CODES, default_analyzer
+from detector.signals import default_analyzer
 
-_DIGITS = re.compile(r"[0-9]")
-# Whitespace next to a CJK character or CJK punctuation is layout (line breaks in a letter,
-# spaces pasted between clauses), not content: Chinese does not separate words with spaces.
-_CJK = "\u3000-\u303f\u3400-\u9fff\uff00-\uffef"
-_LAYOUT_SPACE = re.compile(f"(?<=[{_CJK}]) +| +(?=[{_CJK}])")
-# Which link or address a message carries is the contact checker's business; the model sees
-# only that there is one and its top-level domain (our corpus's domain names are invented, so
-# their spelling means nothing; an odd TLD is a real cue).
-_TLDS = (
-    "com|cn|net|org|top|xyz|cc|vip|shop|club|app|io|info|me|site|online|icu|live|link|fun|pro"
-    "|ltd|wang|work|co|uk|hk"
-)
-_URL = re.compile(
-    r"(?:https?://)?(?:[a-z0-9][a-z0-9\-]{0,62}\.){1,4}("
-    + _TLDS
-    + r")\b(?:[/?#][^\s\u3400-\u9fff,。]{0,200})?"
-    r"|https?://[^\s\u3400-\u9fff,。]{1,200}"
-)
-_EMAIL = re.compile(r"\b[a-z0-9._%+\-]{1,64}@[a-z0-9.\-]{1,255}\.[a-z]{2,24}\b")
-_REQUEST_CODES = tuple(c for c in SIGNAL_CODES if c.startswith("requests_"))
-SIGNAL_FEATURE_NAMES = (
-    *(f"signal__{code}" for code in SIGNAL_CODES),
-    *(f"signal_weight__{code}" for code in SIGNAL_CODES),
-    "signal__any_request",
-    "signal__n_codes",
-)
+# The model's view of a text (mask, signal block) is defined in detector/model_input.py, which
+# the scikit-learn-free serving path shares: one definition for training and serving.
 
 
 def row_texts(X) -> list[str]:
@@ -106,20 +82,6 @@ def _views(texts: list[str]) -> tuple[list[str], np.ndarray]:
     masked = [m for m, _ in pairs]
     sig = np.vstack([v for _, v in pairs]) if pairs else np.zeros((0, len(SIGNAL_FEATURE_NAMES)))
     return masked, sig
-
-
-def signal_vector(signals: list[Signal]) -> np.ndarray:
-    """The signal part of the feature vector for one text."""
-    n = len(SIGNAL_CODES)
-    vec = np.zeros(len(SIGNAL_FEATURE_NAMES), dtype=np.float64)
-    index = {code: i for i, code in enumerate(SIGNAL_CODES)}
-    for s in signals:
-        i = index[s.code]
-        vec[i] = 1.0
-        vec[n + i] = max(vec[n + i], s.weight)
-    vec[2 * n] = float(any(s.code in _REQUEST_CODES for s in signals))
-    vec[2 * n + 1] = float(vec[:n].sum()) / n
-    return vec
 
 
 class MessageFeatures(TransformerMixin, BaseEstimator):
@@ -207,8 +169,5 @@ class MessageFeatures(TransformerMixin, BaseEstimator):
 
     @staticmethod
     def _mask(text: str) -> str:
-        """The model's view of a normalized text: links, e-mails and digits masked, layout
-        spaces dropped."""
-        text = _EMAIL.sub(" email ", text)
-        text = _URL.sub(lambda m: f" url {m.group(1) or ''} ", text)
-        return _LAYOUT_SPACE.sub("", _DIGITS.sub("0", text))
+        """The model's view of a normalized text (:func:`model_input.mask_text`)."""
+        return mask_text(text)

@@ -22,31 +22,42 @@ Isotonic calibration is a non-decreasing map of the booster's score and the cali
 ensemble is a mean of such maps, so the constraints hold for the calibrated risk too.
 
 The shipped model sits in ``models/numbers/`` with a manifest, verified exactly like the
-message model (sha256 and size before unpickling, major.minor library versions).
+message model (sha256 and size before unpickling, major.minor library versions). Beside the
+Pipeline (the artifact of record), :func:`save_number_model` exports ``number_model.npz``:
+the booster's trees as node arrays and the isotonic calibrator's thresholds
+(:class:`CompiledNumberModel`), so the service predicts with NumPy alone and never imports
+scikit-learn or pandas (:meth:`NumberModel.risk_for_one`); tests check it gives the
+Pipeline's ``predict_proba``.
 """
 
 from __future__ import annotations
 
+import math
 import os
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
-from sklearn.calibration import CalibratedClassifierCV
-from sklearn.compose import ColumnTransformer
-from sklearn.ensemble import HistGradientBoostingClassifier
-from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import OneHotEncoder
-from threadpoolctl import ThreadpoolController
 
 from detector.errors import InvalidInputError, ModelError
-from detector.model import DEFAULT_MODEL_DIR, load_verified, save_artifact
+from detector.fastpath import read_npz, write_npz
+from detector.model import (
+    DEFAULT_MODEL_DIR,
+    add_files,
+    load_verified,
+    save_artifact,
+    verified_manifest,
+)
 from detector.numbers import LINE_CLASSES
 from detector.reports import STATS_COLUMNS
 from detector.results import NumberInfo, ReportStats
+
+if TYPE_CHECKING:  # imported where used: the service's scoring path needs neither
+    import pandas as pd
+    from sklearn.pipeline import Pipeline
 
 #: ``line_class`` of a contact whose number structure is not known (``info=None``): it is
 #: outside :data:`LINE_CLASSES`, so its one-hot columns are all zero.
@@ -77,6 +88,7 @@ MONOTONIC = {
 }
 
 MODEL_FILE = "number_model.joblib"
+COMPILED_FILE = "number_model.npz"
 MANIFEST_KEYS = ("format", "model_version", "files", "versions", "features", "thresholds")
 THRESHOLD_NAMES = ("suspicious", "known_scam")
 TRAIN_COMMAND = "kefuguard train-numbers"
@@ -89,16 +101,20 @@ def default_number_model_dir() -> Path:
     return Path(os.environ.get(NUMBER_MODEL_DIR_ENV) or DEFAULT_NUMBER_MODEL_DIR)
 
 
-# Features -----------------------------
+# Features ----------
 
 
 def _utc_timestamp(now: datetime | pd.Timestamp | None) -> pd.Timestamp:
+    import pandas as pd
+
     ts = pd.Timestamp(now or datetime.now(UTC))
     return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
 
 
 def _column(stats: pd.DataFrame, name: str, given: Any) -> pd.Series:
     """``given`` (a scalar or one value per row) when passed, else ``stats[name]``."""
+    import pandas as pd
+
     if given is None:
         if name not in stats.columns:
             raise InvalidInputError(f"number_features() needs a {name!r} column or argument")
@@ -115,6 +131,8 @@ def _column(stats: pd.DataFrame, name: str, given: Any) -> pd.Series:
 
 def _flag(values: pd.Series, name: str) -> np.ndarray:
     """0/1 floats from bools, 0/1 numbers or "true"/"false" strings; anything else is an error."""
+    import pandas as pd
+
     if pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values):
         numbers = values.astype(float)
         bad = ~numbers.isin((0.0, 1.0))
@@ -150,6 +168,8 @@ def number_features(
     scalar or one value per row) or else from columns of ``stats`` with those names. ``now``
     must be the ``now`` the aggregates were computed at (default: the current time).
     """
+    import pandas as pd
+
     now_ts = _utc_timestamp(now)
     out = pd.DataFrame(index=stats.index)
     lc = _column(stats, "line_class", line_class)
@@ -195,6 +215,8 @@ def features_for_one(
     qq, wechat, url…, whose ``info`` is ignored) — gives ``line_class``
     :data:`UNKNOWN_LINE_CLASS` and ``valid`` 0: the risk then rests on the reports.
     """
+    import pandas as pd
+
     if contact_type is not None and contact_type not in NUMBER_CONTACT_TYPES:
         info = None
     row = pd.DataFrame([{name: getattr(stats, name) for name in STATS_COLUMNS}])
@@ -207,7 +229,7 @@ def features_for_one(
     )
 
 
-# Pipeline -----------------------------
+# Pipeline ----------
 
 
 @dataclass(frozen=True)
@@ -245,6 +267,12 @@ def build_number_pipeline(random_state: int = 0, params: NumberParams | None = N
     Counts go in untransformed: the booster bins each feature by quantiles, so ``log1p``
     would not change a single split.
     """
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.compose import ColumnTransformer
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import OneHotEncoder
+
     params = params or NumberParams()
     columns = ColumnTransformer(
         [
@@ -292,12 +320,14 @@ def check_features(features: pd.DataFrame) -> pd.DataFrame:
 #: Below this many rows prediction runs on one thread: starting OpenMP threads (and
 #: competing for busy cores) costs more than it saves on a few contacts.
 SINGLE_THREAD_ROWS = 2048
-_threadpools: ThreadpoolController | None = None
+_threadpools: Any = None
 
 
 def _single_thread() -> Any:
     global _threadpools
     if _threadpools is None:
+        from threadpoolctl import ThreadpoolController
+
         _threadpools = ThreadpoolController()
     return _threadpools.limit(limits=1, user_api="openmp")
 
@@ -315,16 +345,317 @@ def pipeline_risk(pipeline: Pipeline, features: pd.DataFrame) -> np.ndarray:
     return proba[:, list(pipeline.classes_).index(1)]
 
 
-# Artifacts ----------------------------
+# Compiled form ----------
+
+_COMPILED_KIND = "kefuguard.number.hgb-isotonic"
+#: Rows per block when the compiled model predicts many contacts.
+BLOCK_ROWS = 4096
+_COMPILED_FORMAT = 1
 
 
-@dataclass(frozen=True)
+class CompiledNumberModel:
+    """The calibrated booster as arrays: one-hot + numeric columns → trees → isotonic map.
+
+    Reproduces ``Pipeline.predict_proba(...)[:, 1]`` of what :func:`build_number_pipeline`
+    fits (binary HistGradientBoosting without categorical features, isotonic calibration,
+    ``ensemble=False``): the trees are walked for all rows and trees at once, one level per
+    step; leaf values are added tree by tree in scikit-learn's order; the calibrator is
+    ``np.interp`` over its thresholds after clipping to the fitted range.
+    """
+
+    def __init__(self, meta: dict[str, Any], arrays: dict[str, np.ndarray]):
+        self.meta = meta
+        self.categories = list(meta["line_classes"])
+        self.numeric = list(meta["numeric"])
+        self.baseline = float(meta["baseline"])
+        self.depth = int(meta["depth"])
+        self.feature = np.asarray(arrays["feature"], dtype=np.intp)
+        self.threshold = np.asarray(arrays["threshold"], dtype=np.float64)
+        self.missing_left = np.asarray(arrays["missing_left"], dtype=bool)
+        self.left = np.asarray(arrays["left"], dtype=np.intp)
+        self.right = np.asarray(arrays["right"], dtype=np.intp)
+        self.value = np.asarray(arrays["value"], dtype=np.float64)
+        self.roots = np.asarray(arrays["roots"], dtype=np.intp)
+        self.iso_x = np.asarray(arrays["iso_x"], dtype=np.float64)
+        self.iso_y = np.asarray(arrays["iso_y"], dtype=np.float64)
+        self.iso_range = (float(meta["iso_min"]), float(meta["iso_max"]))
+        self._category_index = {c: i for i, c in enumerate(self.categories)}
+        n_nodes = len(self.value)
+        same = {len(a) for a in (self.feature, self.threshold, self.left, self.right)}
+        if same != {n_nodes} or len(self.iso_x) != len(self.iso_y):
+            raise ModelError("compiled number model: array lengths do not agree")
+        bad = (self.left >= n_nodes) | (self.right >= n_nodes)
+        if bad.any() or (self.roots >= n_nodes).any():
+            raise ModelError("compiled number model: node index out of range")
+        if len(self.feature) and self.feature.max() >= self.n_features:
+            raise ModelError("compiled number model: feature index out of range")
+
+    @property
+    def n_features(self) -> int:
+        return len(self.categories) + len(self.numeric)
+
+    @classmethod
+    def from_pipeline(cls, pipeline) -> CompiledNumberModel:
+        """Read the fitted parameters out of a trained Pipeline (needs scikit-learn).
+
+        Raises TypeError for a Pipeline of another shape.
+        """
+        columns, clf = pipeline[0], pipeline[-1]
+        names = [name for name, _, _ in columns.transformers_ if name != "remainder"]
+        if names != ["line_class", "numeric"]:
+            raise TypeError(f"unexpected column transformer {names}")
+        encoder = columns.named_transformers_["line_class"]
+        numeric = list(columns.transformers_[1][2])
+        if numeric != list(NUMERIC_FEATURES) or encoder.handle_unknown != "ignore":
+            raise TypeError("unexpected feature columns")
+        if getattr(encoder, "drop_idx_", None) is not None:
+            raise TypeError("one-hot encoder drops a category")
+        if getattr(clf, "ensemble", True) is not False or len(clf.calibrated_classifiers_) != 1:
+            raise TypeError("classifier is not a single calibrated booster")
+        calibrated = clf.calibrated_classifiers_[0]
+        booster, (iso,) = calibrated.estimator, calibrated.calibrators
+        if calibrated.method != "isotonic" or iso.out_of_bounds != "clip":
+            raise TypeError("calibration is not isotonic with clipping")
+        if list(clf.classes_) != [0, 1] or list(booster.classes_) != [0, 1]:
+            raise TypeError("classes are not [0, 1]")
+        if booster.n_trees_per_iteration_ != 1 or booster.is_categorical_ is not None:
+            raise TypeError("booster is not binary over numeric features")
+        if getattr(booster, "_preprocessor", None) is not None:
+            raise TypeError("booster has a preprocessor")
+        feature, threshold, missing, left, right, value, roots = [], [], [], [], [], [], []
+        depth = 0
+        offset = 0
+        for (predictor,) in booster._predictors:
+            nodes = predictor.nodes
+            if nodes["is_categorical"].any():
+                raise TypeError("categorical splits")
+            leaf = nodes["is_leaf"].astype(bool)
+            own = np.arange(len(nodes)) + offset
+            # A leaf points to itself: walking a fixed number of levels stays on it.
+            left.append(np.where(leaf, own, nodes["left"].astype(np.int64) + offset))
+            right.append(np.where(leaf, own, nodes["right"].astype(np.int64) + offset))
+            feature.append(np.where(leaf, 0, nodes["feature_idx"]))
+            threshold.append(nodes["num_threshold"])
+            missing.append(nodes["missing_go_to_left"].astype(bool))
+            value.append(nodes["value"])
+            roots.append(offset)
+            depth = max(depth, int(nodes["depth"].max()))
+            offset += len(nodes)
+        if hasattr(iso, "X_thresholds_"):
+            iso_x, iso_y = iso.X_thresholds_, iso.y_thresholds_
+        else:
+            raise TypeError("isotonic calibrator is not fitted")
+        meta = {
+            "format": _COMPILED_FORMAT,
+            "kind": _COMPILED_KIND,
+            "line_classes": [str(c) for c in encoder.categories_[0]],
+            "numeric": numeric,
+            "baseline": float(np.asarray(booster._baseline_prediction).ravel()[0]),
+            "depth": depth,
+            "iso_min": float(iso.X_min_),
+            "iso_max": float(iso.X_max_),
+            "iso_increasing": bool(iso.increasing_),
+        }
+        arrays = {
+            "feature": np.concatenate(feature).astype(np.int32),
+            "threshold": np.concatenate(threshold).astype(np.float64),
+            "missing_left": np.concatenate(missing).astype(np.uint8),
+            "left": np.concatenate(left).astype(np.int32),
+            "right": np.concatenate(right).astype(np.int32),
+            "value": np.concatenate(value).astype(np.float64),
+            "roots": np.asarray(roots, dtype=np.int32),
+            "iso_x": np.asarray(iso_x, dtype=np.float64),
+            "iso_y": np.asarray(iso_y, dtype=np.float64),
+        }
+        return cls(meta, arrays)
+
+    def save(self, path: Path) -> None:
+        arrays = {
+            "feature": self.feature.astype(np.int32),
+            "threshold": self.threshold,
+            "missing_left": self.missing_left.astype(np.uint8),
+            "left": self.left.astype(np.int32),
+            "right": self.right.astype(np.int32),
+            "value": self.value,
+            "roots": self.roots.astype(np.int32),
+            "iso_x": self.iso_x,
+            "iso_y": self.iso_y,
+        }
+        write_npz(path, self.meta, arrays)
+
+    @classmethod
+    def load(cls, path: Path) -> CompiledNumberModel:
+        meta, arrays = read_npz(path)
+        if meta.get("kind") != _COMPILED_KIND or meta.get("format") != _COMPILED_FORMAT:
+            raise ModelError(f"{path} is not a compiled number model this kefuguard reads")
+        if list(meta.get("numeric", [])) != list(NUMERIC_FEATURES):
+            raise ModelError(
+                f"{path} reads other numeric features than this kefuguard builds; retrain it "
+                f"with '{TRAIN_COMMAND}'"
+            )
+        return cls(meta, arrays)
+
+    # Prediction ----------
+
+    def matrix(self, features: pd.DataFrame) -> np.ndarray:
+        """The model's input matrix of a :func:`number_features` frame."""
+        frame = check_features(features)
+        lc = frame["line_class"].astype(str).to_numpy()
+        onehot = np.stack([lc == c for c in self.categories], axis=1).astype(np.float64)
+        numeric = frame[self.numeric].to_numpy(dtype=np.float64)
+        return np.hstack([onehot.reshape(len(frame), -1), numeric])
+
+    def row(self, line_class: str, numeric: list[float]) -> np.ndarray:
+        """One input row from a line class and the numeric features in order."""
+        x = np.zeros(self.n_features)
+        at = self._category_index.get(line_class)
+        if at is not None:
+            x[at] = 1.0
+        x[len(self.categories) :] = numeric
+        return x
+
+    def raw(self, X: np.ndarray) -> np.ndarray:
+        """The booster's decision function (log-odds) of each row of ``X``."""
+        X = np.asarray(X, dtype=np.float64)
+        n = len(X)
+        flat = np.ascontiguousarray(X).ravel()
+        row_start = (np.arange(n) * X.shape[1])[:, None]
+        missing = bool(np.isnan(flat).any())
+        node = np.broadcast_to(self.roots, (n, len(self.roots))).copy()
+        for _ in range(self.depth):
+            x = flat[row_start + self.feature[node]]
+            left = x <= self.threshold[node]
+            if missing:
+                left |= np.isnan(x) & self.missing_left[node]
+            node = np.where(left, self.left[node], self.right[node])
+        # Leaf values added one tree at a time from the baseline, as scikit-learn does.
+        values = np.empty((n, len(self.roots) + 1))
+        values[:, 0] = self.baseline
+        values[:, 1:] = self.value[node]
+        return np.cumsum(values, axis=1)[:, -1]
+
+    def risk(self, X: np.ndarray) -> np.ndarray:
+        """Calibrated P(scam) of each row of ``X`` (in blocks: the walk keeps rows × trees
+        node indices)."""
+        X = np.asarray(X, dtype=np.float64)
+        if len(X) > BLOCK_ROWS:
+            return np.concatenate(
+                [self.risk(X[i : i + BLOCK_ROWS]) for i in range(0, len(X), BLOCK_ROWS)]
+            )
+        raw = np.clip(self.raw(X), *self.iso_range)
+        if len(self.iso_y) == 1:
+            proba = np.repeat(self.iso_y, len(raw))
+        else:
+            proba = np.interp(raw, self.iso_x, self.iso_y)
+        proba[(proba > 1.0) & (proba <= 1.0 + 1e-5)] = 1.0
+        return proba
+
+
+def _parse_time(value: str | None) -> datetime | None:
+    """An ISO 8601 time (as :class:`ReportStats` carries them) in UTC; None if unreadable."""
+    if not value:
+        return None
+    try:
+        ts = datetime.fromisoformat(value)
+    except ValueError:
+        return _parse_time_pandas(value)
+    return ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts.astimezone(UTC)
+
+
+def _parse_time_pandas(value: str) -> datetime | None:
+    import pandas as pd
+
+    ts = pd.to_datetime(value, utc=True, errors="coerce")
+    return None if ts is pd.NaT else ts.to_pydatetime()
+
+
+def _count(value: Any) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return 0.0
+    return 0.0 if math.isnan(number) else max(number, 0.0)
+
+
+def numeric_for_one(
+    info: NumberInfo | None,
+    stats: ReportStats,
+    official: bool,
+    now: datetime | None = None,
+    *,
+    contact_type: str | None = None,
+) -> tuple[str, list[float]]:
+    """``(line_class, numeric features)`` of one contact without pandas: the same values as
+    :func:`features_for_one` (tests compare them)."""
+    if contact_type is not None and contact_type not in NUMBER_CONTACT_TYPES:
+        info = None
+    line_class = info.line_class if info is not None else UNKNOWN_LINE_CLASS
+    if line_class is None:
+        line_class = UNKNOWN_LINE_CLASS
+    values = {
+        "valid": 1.0 if info is not None and info.valid else 0.0,
+        "official": 1.0 if official else 0.0,
+    }
+    for name in COUNT_FEATURES:
+        values[name] = _count(getattr(stats, name))
+    values["flagged_share"] = min(_count(stats.flagged_share), 1.0)
+    first, last = _parse_time(stats.first_seen), _parse_time(stats.last_seen)
+    if last is None:
+        values["days_since_last"] = NO_REPORT_DAYS
+        values["active_days"] = 0.0
+    else:
+        at = now or datetime.now(UTC)
+        at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+        since = (at - last).total_seconds() / 86400.0
+        values["days_since_last"] = min(max(since, 0.0), NO_REPORT_DAYS)
+        active = (last - first).total_seconds() / 86400.0 if first is not None else math.nan
+        values["active_days"] = 0.0 if math.isnan(active) else min(max(active, 0.0), NO_REPORT_DAYS)
+    return str(line_class), [values[name] for name in NUMERIC_FEATURES]
+
+
+# Artifacts ----------
+
+
 class NumberModel:
-    """A loaded number model: the Pipeline and what its manifest says about it."""
+    """A loaded number model: the compiled predictor, the manifest, the Pipeline on demand.
 
-    pipeline: Any
-    manifest: dict[str, Any]
-    directory: Path | None = None
+    With a compiled file the service predicts from arrays and ``pipeline`` is unpickled
+    (verified again) only the first time it is read; without one the Pipeline is loaded up
+    front and predicts.
+    """
+
+    def __init__(
+        self,
+        pipeline: Any = None,
+        manifest: dict[str, Any] | None = None,
+        directory: Path | None = None,
+        compiled: CompiledNumberModel | None = None,
+    ):
+        if pipeline is None and compiled is None:
+            raise ModelError("a number model needs a Pipeline or a compiled predictor")
+        self._pipeline = pipeline
+        self.manifest: dict[str, Any] = manifest or {}
+        self.directory = directory
+        self.compiled = compiled
+        self._lock = threading.Lock()
+
+    @property
+    def pipeline(self) -> Any:
+        """The fitted scikit-learn Pipeline (the artifact of record)."""
+        with self._lock:
+            if self._pipeline is None:
+                if self.directory is None:
+                    raise ModelError("this number model has no Pipeline and no directory")
+                pipeline, manifest = load_verified(
+                    self.directory, MODEL_FILE, MANIFEST_KEYS, TRAIN_COMMAND
+                )
+                if manifest.get("model_version") != self.manifest.get("model_version"):
+                    raise ModelError(
+                        f"the number model in {self.directory} changed since it was loaded",
+                        directory=str(self.directory),
+                    )
+                self._pipeline = pipeline
+            return self._pipeline
 
     @property
     def version(self) -> str:
@@ -336,7 +667,29 @@ class NumberModel:
 
     def predict_risk(self, features: pd.DataFrame) -> np.ndarray:
         """Risk (calibrated P(scam), 0..1) of each row of a :func:`number_features` frame."""
-        return pipeline_risk(self.pipeline, features)
+        if self.compiled is None:
+            return pipeline_risk(self.pipeline, features)
+        frame = check_features(features)
+        if frame.empty:
+            return np.zeros(0)
+        return self.compiled.risk(self.compiled.matrix(frame))
+
+    def risk_for_one(
+        self,
+        info: NumberInfo | None,
+        stats: ReportStats,
+        official: bool,
+        now: datetime | None = None,
+        *,
+        contact_type: str | None = None,
+    ) -> float:
+        """Risk of one contact: ``predict_risk(features_for_one(...))[0]`` without pandas
+        when the model is compiled (the service's path)."""
+        if self.compiled is None:
+            frame = features_for_one(info, stats, official, now, contact_type=contact_type)
+            return float(self.predict_risk(frame)[0])
+        line_class, numeric = numeric_for_one(info, stats, official, now, contact_type=contact_type)
+        return float(self.compiled.risk(self.compiled.row(line_class, numeric)[None, :])[0])
 
     def level(self, risk: np.ndarray) -> np.ndarray:
         """``known_scam`` / ``suspicious`` / ``""`` for each risk, from the thresholds."""
@@ -349,23 +702,47 @@ class NumberModel:
         )
 
 
+def _compiled_writers(pipeline: Any) -> dict[str, Any]:
+    try:
+        compiled = CompiledNumberModel.from_pipeline(pipeline)
+    except (TypeError, AttributeError, KeyError, IndexError, ValueError):
+        return {}
+    return {COMPILED_FILE: compiled.save}
+
+
 def save_number_model(pipeline: Any, directory: Path, manifest: dict[str, Any]) -> dict[str, Any]:
-    """Write ``number_model.joblib`` and ``manifest.json``; return the manifest as written."""
+    """Write ``number_model.joblib``, its compiled ``number_model.npz`` and ``manifest.json``;
+    return the manifest as written."""
     manifest = {"features": list(FEATURES), "monotonic": dict(MONOTONIC), **manifest}
     missing = [k for k in THRESHOLD_NAMES if k not in manifest.get("thresholds", {})]
     if missing:
         raise InvalidInputError(f"number model manifest lacks thresholds {', '.join(missing)}")
-    return save_artifact(pipeline, Path(directory), MODEL_FILE, manifest)
+    return save_artifact(
+        pipeline, Path(directory), MODEL_FILE, manifest, _compiled_writers(pipeline)
+    )
+
+
+def export_compiled_number_model(directory: Path | str | None = None) -> dict[str, Any]:
+    """Compile the Pipeline of an existing number-model directory into ``number_model.npz``
+    and list it in the manifest (no retraining); return the manifest."""
+    directory = Path(directory) if directory is not None else default_number_model_dir()
+    pipeline, _ = load_verified(directory, MODEL_FILE, MANIFEST_KEYS, TRAIN_COMMAND)
+    try:
+        compiled = CompiledNumberModel.from_pipeline(pipeline)
+    except (TypeError, AttributeError, KeyError, IndexError, ValueError) as exc:
+        raise ModelError(f"the number model in {directory} cannot be compiled: {exc}") from exc
+    return add_files(directory, {COMPILED_FILE: compiled.save})
 
 
 def load_number_model(directory: Path | str | None = None) -> NumberModel:
     """Load and verify a number model (default: :func:`default_number_model_dir`).
 
-    sha256 and size are checked against the manifest before unpickling, and the
-    scikit-learn/NumPy/SciPy major.minor versions must match: else :class:`ModelError`.
+    sha256 and size of every listed file are checked against the manifest before anything
+    is read, and the scikit-learn/NumPy/SciPy major.minor versions must match: else
+    :class:`ModelError`. With a compiled file nothing is unpickled.
     """
     directory = Path(directory) if directory is not None else default_number_model_dir()
-    pipeline, manifest = load_verified(directory, MODEL_FILE, MANIFEST_KEYS, TRAIN_COMMAND)
+    manifest = verified_manifest(directory, MODEL_FILE, MANIFEST_KEYS, TRAIN_COMMAND)
     if list(manifest["features"]) != list(FEATURES):
         raise ModelError(
             f"the number model in {directory} reads features {manifest['features']}; this "
@@ -378,4 +755,8 @@ def load_number_model(directory: Path | str | None = None) -> NumberModel:
             f"the manifest in {directory} lacks thresholds {', '.join(missing)}",
             directory=str(directory),
         )
+    if COMPILED_FILE in manifest["files"]:
+        compiled = CompiledNumberModel.load(directory / COMPILED_FILE)
+        return NumberModel(manifest=manifest, directory=directory, compiled=compiled)
+    pipeline, manifest = load_verified(directory, MODEL_FILE, MANIFEST_KEYS, TRAIN_COMMAND)
     return NumberModel(pipeline=pipeline, manifest=manifest, directory=directory)

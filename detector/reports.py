@@ -23,12 +23,13 @@ import hmac
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from detector.errors import InvalidInputError
 from detector.results import ReportStats
+
+if TYPE_CHECKING:  # imported where used: the service's request path needs no pandas
+    import pandas as pd
 
 #: What a reporter may say the contact did.
 REPORT_CATEGORIES = (
@@ -81,6 +82,8 @@ class Report:
 
 
 def _utc(series: pd.Series) -> pd.Series:
+    import pandas as pd
+
     return pd.to_datetime(series, utc=True)
 
 
@@ -96,6 +99,9 @@ def aggregate_reports(
     ``(type, normalized)`` with :data:`STATS_COLUMNS`; ``first_seen``/``last_seen`` are UTC
     timestamps. Reports dated after ``now`` are counted as of ``now``.
     """
+    import numpy as np
+    import pandas as pd
+
     now_ts = pd.Timestamp(now or datetime.now(UTC))
     now_ts = now_ts.tz_localize("UTC") if now_ts.tzinfo is None else now_ts.tz_convert("UTC")
     if reports.empty:
@@ -155,6 +161,8 @@ def aggregate_reports(
 
 def stats_from_row(row: pd.Series | dict) -> ReportStats:
     """One row of :func:`aggregate_reports` as a :class:`ReportStats`."""
+    import numpy as np
+    import pandas as pd
 
     def iso(value: object) -> str | None:
         if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NaT:
@@ -174,6 +182,8 @@ def stats_from_row(row: pd.Series | dict) -> ReportStats:
 
 
 def reports_frame(reports: Iterable[Report]) -> pd.DataFrame:
+    import pandas as pd
+
     rows = [
         {
             "type": r.type,
@@ -221,6 +231,8 @@ def read_reports_csv(
     model (``flagged`` = its verdict is not ``allow``).
     """
     from pathlib import Path
+
+    import pandas as pd
 
     from detector.batch import readable_csv
     from detector.contacts import parse_contact

@@ -27,12 +27,17 @@ from detector.normalize import MAX_TEXT_CHARS
 BATCH = 512
 
 
-def _risks(detector: Detector, texts: list[str]) -> np.ndarray:
-    out = []
+def _scores(detector: Detector, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Risk, flagged (warn or block) and blocked per text, from the message model alone (the
+    detector's own verdict: thresholds of the text's language where the model has them)."""
+    risk, verdicts = [], []
     for i in range(0, len(texts), BATCH):
         chunk = [t[:MAX_TEXT_CHARS] for t in texts[i : i + BATCH]]
-        out.extend(a.risk for a in detector.score_messages(chunk, with_contacts=False))
-    return np.asarray(out, dtype=float)
+        for a in detector.score_messages(chunk, with_contacts=False):
+            risk.append(a.risk)
+            verdicts.append(a.verdict)
+    v = np.asarray(verdicts, dtype=object)
+    return np.asarray(risk, dtype=float), v != "allow", v == "block"
 
 
 def _rate(mask: np.ndarray) -> float | None:
@@ -46,9 +51,7 @@ def evaluate_csv(detector: Detector, path: Path) -> dict[str, Any]:
         raise InvalidInputError(f"cannot read {path}: {exc}") from None
     if "text" not in df.columns:
         raise InvalidInputError(f"{path} has no 'text' column; found {', '.join(df.columns)}")
-    risk = _risks(detector, df["text"].tolist())
-    flagged = risk >= detector.warn_threshold
-    blocked = risk >= detector.block_threshold
+    risk, flagged, blocked = _scores(detector, df["text"].tolist())
     out: dict[str, Any] = {
         "file": path.name,
         "kind": "messages",
@@ -97,8 +100,7 @@ def evaluate_dialogues(detector: Detector, path: Path) -> dict[str, Any]:
             dialogues.append((d.get("label", ""), d.get("source", ""), turns))
     texts = [t for _, _, turns in dialogues for _, t in turns]
     roles = np.array([r for _, _, turns in dialogues for r, _ in turns])
-    risk = _risks(detector, texts)
-    flagged = risk >= detector.warn_threshold
+    _, flagged, _ = _scores(detector, texts)
     per_dialogue = []
     pos = 0
     for _, _, turns in dialogues:
@@ -148,6 +150,10 @@ def format_report(results: list[dict[str, Any]], detector: Detector) -> str:
     lines = [
         f"model {detector.model_version}: warn >= {detector.warn_threshold}, "
         f"block >= {detector.block_threshold}"
+        + "".join(
+            f"; {lang}: warn >= {w}, block >= {b}"
+            for lang, (w, b) in sorted(detector.thresholds_by_lang.items())
+        )
     ]
     for r in results:
         if r["kind"] == "messages":

@@ -9,7 +9,7 @@
 (function () {
   "use strict";
 
-  // -- dictionaries ----------------------
+  // -- dictionaries ----------
 
   var I18N = {
     en: {
@@ -495,7 +495,7 @@
     }
   }
 
-  // -- API -------------------------------
+  // -- API ----------
 
   function ApiError(message, code, status) {
     this.message = message;
@@ -610,7 +610,7 @@
       });
   }
 
-  // -- highlighting ----------------------
+  // -- highlighting ----------
 
   /* Offsets from the API count Unicode code points; JavaScript strings count UTF-16
    * units. units[i] is where code point i starts (units[n] = text.length). */
@@ -810,7 +810,7 @@
     return parts;
   }
 
-  // -- chat check ------------------------
+  // -- chat check ----------
 
   function chatMode() {
     var checked = document.querySelector("input[name=chat-mode]:checked");
@@ -1001,7 +1001,7 @@
     });
   }
 
-  // -- contact check ---------------------
+  // -- contact check ----------
 
   function fillSelect(select, table, emptyLabel) {
     if (!select) {
@@ -1099,7 +1099,7 @@
     });
   }
 
-  // -- registry --------------------------
+  // -- registry ----------
 
   var registry = { orgs: null, contacts: null, org: null, loaded: false };
 
@@ -1310,7 +1310,7 @@
     };
   }
 
-  // -- audits ----------------------------
+  // -- audits ----------
 
   var audits = { jobs: {}, order: [], timers: {} };
 
@@ -1513,7 +1513,7 @@
     }
   }
 
-  // -- report viewer ---------------------
+  // -- report viewer ----------
 
   /* Fetch the report with the key and show it in this tab's place (a blob: document keeps
    * this page's policy, so it cannot run scripts either). */
@@ -1563,7 +1563,7 @@
     load();
   }
 
-  // -- tabs ------------------------------
+  // -- tabs ----------
 
   function setupTabs() {
     var tabs = Array.prototype.slice.call(document.querySelectorAll("[role=tab]"));

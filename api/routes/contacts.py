@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse
 
-from api.deps import ReportAccess, ScoreAccess, ServicesDep
+from api.deps import ReportAccess, ScoringServices, ServicesDep
 from api.observability import VERDICTS
 from api.schemas import (
     ContactAssessmentOut,
@@ -25,9 +25,7 @@ router = APIRouter(prefix="/v1/contacts", tags=["contacts"])
 
 
 @router.post("/score", response_model=IncomingContactOut)
-async def score_contact(
-    body: IncomingContactIn, services: ServicesDep, _: ScoreAccess
-) -> JSONResponse:
+async def score_contact(body: IncomingContactIn, services: ScoringServices) -> JSONResponse:
     """The headline check: an incoming call, SMS, chat, e-mail, QQ or WeChat contact — sender
     and content together — in one verdict with the reasons from both."""
     result = score_incoming(
@@ -44,9 +42,7 @@ async def score_contact(
 
 
 @router.post("/check", response_model=ContactAssessmentOut)
-async def check_contact(
-    body: ContactCheckIn, services: ServicesDep, _: ScoreAccess
-) -> JSONResponse:
+async def check_contact(body: ContactCheckIn, services: ScoringServices) -> JSONResponse:
     """Before showing contact info: official, unverified, suspicious, known scam or invalid."""
     a = services.fresh_checker().check(
         body.value, body.type, claimed_org=body.claimed_org, channel=body.channel
@@ -56,7 +52,7 @@ async def check_contact(
 
 
 @router.post("/check-batch", response_model=ContactBatchOut)
-def check_batch(body: ContactCheckBatchIn, services: ServicesDep, _: ScoreAccess) -> dict:
+def check_batch(body: ContactCheckBatchIn, services: ScoringServices) -> dict:
     checker = services.fresh_checker()
     items = []
     for item in body.items:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from api.deps import ScoreAccess, ServicesDep
+from api.deps import ScoringServices
 from api.observability import VERDICTS
 from api.schemas import MessageAssessmentOut, MessageBatchIn, MessageBatchOut, MessageIn
 
@@ -13,7 +13,7 @@ router = APIRouter(prefix="/v1/messages", tags=["messages"])
 
 
 @router.post("/score", response_model=MessageAssessmentOut)
-async def score_message(body: MessageIn, services: ServicesDep, _: ScoreAccess) -> JSONResponse:
+async def score_message(body: MessageIn, services: ScoringServices) -> JSONResponse:
     """One message as it arrives in a chat. Runs on the event loop: about a millisecond of CPU,
     so requests are served first come, first served instead of contending for the GIL in a
     thread pool."""
@@ -26,7 +26,7 @@ async def score_message(body: MessageIn, services: ServicesDep, _: ScoreAccess) 
 
 
 @router.post("/score-batch", response_model=MessageBatchOut)
-def score_batch(body: MessageBatchIn, services: ServicesDep, _: ScoreAccess) -> dict:
+def score_batch(body: MessageBatchIn, services: ScoringServices) -> dict:
     """Up to 1,000 messages in one vectorized pass (grouped by claimed organisation)."""
     services.fresh_checker()
     out: list[dict | None] = [None] * len(body.items)

@@ -92,3 +92,28 @@ def test_when_compiled_then_same_probabilities_as_pipeline(tiny_detector):
     for i, (norm, sig) in enumerate(zip(norms, signals, strict=True)):  # the one-message path
         one = tiny_detector._compiled.predict_proba([norm], [sig])
         np.testing.assert_allclose(one[0], expected[i], rtol=1e-6, atol=1e-7)
+
+
+def test_when_the_model_has_thresholds_per_language_then_each_text_uses_its_own(
+    tiny_model_dir, tmp_path
+):
+    import json
+    import shutil
+
+    from detector.engine import Detector
+
+    model_dir = tmp_path / "m"
+    shutil.copytree(tiny_model_dir, model_dir)
+    manifest = json.loads((model_dir / "manifest.json").read_text(encoding="utf-8"))
+    manifest["thresholds"]["by_lang"] = {"zh": {"warn": 0.0, "block": 0.0}}
+    (model_dir / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    detector = Detector.load(model_dir)
+    assert detector.thresholds_for("zh") == (0.0, 0.0)
+    assert detector.thresholds_for("en") == (detector.warn_threshold, detector.block_threshold)
+    zh, en = detector.score_messages(["你好，请问今天发货吗", "hello, is my order shipped today"])
+    assert zh.verdict == "block"  # every zh text is at or above a zero threshold
+    assert en.verdict == ("allow" if en.risk < detector.warn_threshold else en.verdict)
+    from detector.conversation import score_conversation
+
+    convo = score_conversation(detector, [{"role": "agent", "text": "您好，订单已发货"}])
+    assert convo.verdict == "block"

@@ -70,7 +70,7 @@ def _many_reports(n: int, flagged: float = 1.0) -> ReportStats:
     )
 
 
-# Features -----------------------------
+# Features ----------
 
 
 def test_line_classes_match_the_number_analyzer():
@@ -184,7 +184,7 @@ def test_a_number_nobody_reported_is_not_suspicious(shipped):
         assert risk[0] < shipped.thresholds["suspicious"]
 
 
-# Simulation ---------------------------
+# Simulation ----------
 
 
 def test_simulate_is_deterministic_for_a_seed(small_sim):
@@ -221,7 +221,7 @@ def test_simulated_numbers_look_like_their_segment(small_sim):
     assert (official["label"] == "benign").all() and official["count"].max() > 20
 
 
-# Artifacts ----------------------------
+# Artifacts ----------
 
 
 def test_shipped_model_loads_and_matches_its_manifest(shipped):
@@ -272,7 +272,7 @@ def test_env_var_points_the_loader_elsewhere(model_copy, monkeypatch, tmp_path):
         load_number_model()
 
 
-# Retraining ---------------------------
+# Retraining ----------
 
 
 def test_small_training_run_writes_a_model_that_loads_back(tmp_path):
