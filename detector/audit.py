@@ -14,31 +14,42 @@ Two pure steps, so the same code runs on one machine (pandas) or partition by pa
    risk. Official contacts that are being reported come out as ``spoofing_suspected`` /
    ``malicious_marking`` and are never flagged.
 
+Both steps work on whole columns: contacts are parsed and numbers analyzed by the
+vectorized paths of :mod:`detector.bulk` (which give what ``parse_contact`` and
+``NumberAnalyzer.analyze`` give), and ``ContactChecker.assess`` runs once per distinct
+combination of its inputs. ``tests/detector/audit_reference.py`` keeps the audit as it was
+one contact at a time; ``tests/detector/test_audit_fast.py`` checks both agree.
+
 :func:`audit_frame` chains both for a DataFrame in memory; the CLI streams a file through
-step 1 in chunks with a checkpoint (``detector/audit_io.py``).
+step 1 in chunks with a checkpoint (``detector/audit_io.py``), using a second process
+(:mod:`detector.forked`) for half of each step on large inputs.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
+from detector.bulk import analyze_many, compact_many, number_info, parse_series
 from detector.contact_check import ContactChecker
-from detector.contacts import MAX_CONTACT_CHARS, parse_contact
 from detector.errors import InvalidInputError
+from detector.forked import Forked, ForkFailed, can_fork
 from detector.number_model import number_features
 from detector.reports import ANONYMOUS_WEIGHT, aggregate_reports, stats_from_row
-from detector.results import CONTACT_TYPES, Contact
+from detector.results import Contact
 
 #: Reports dated before this are impossible for a phone-scam audit (and usually a parse slip).
 EARLIEST = pd.Timestamp("2000-01-01", tz="UTC")
+_NUMBER_TYPES = ("phone", "short_number")
 VERDICT_ORDER = {"known_scam": 0, "suspicious": 1, "invalid": 2, "unverified": 3, "official": 4}
 PREPARED_COLUMNS = ("type", "normalized", "reported_at", "reporter_hash", "flagged", "raw")
 CONTACT_COLUMNS = (
@@ -97,42 +108,103 @@ class AuditResult:
 def _column(chunk: pd.DataFrame, name: str) -> pd.Series:
     if name in chunk.columns:
         return chunk[name].fillna("").astype(str)
-    return pd.Series([""] * len(chunk), index=chunk.index, dtype=object)
+    return pd.Series("", index=chunk.index, dtype="str")
 
 
-_NUMBERISH = re.compile(r"[+＋]?[0-9０-９][0-9０-９ \-()（）]*")
-_COMPACT = str.maketrans("０１２３４５６７８９＋（）", "0123456789+()", " -()")
+#: ``YYYY-MM-DD HH:MM:SS`` with fields in range (strptime would also take second 60 and 61,
+#: which the "mixed" reader rejects).
+_DATE_TIME = (
+    r"(?:19|20)[0-9]{2}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01]) "
+    r"(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
+)
 
 
-def _compact(value: str) -> str:
-    """A number as typed (``138 0013-8000``, full-width digits) → its compact form; other
-    values are returned as they are. Many written forms of one number share one parse."""
-    return value.translate(_COMPACT) if _NUMBERISH.fullmatch(value) else value
+class _ParseCache:
+    """Process-wide answers of :func:`detector.bulk.parse_one` for contacts that are not
+    plain mobiles (those are cheaper to read again than to look up): the same contacts
+    come back chunk after chunk. Emptied when it grows past ``max_entries``."""
+
+    def __init__(self, max_entries: int = 1_000_000):
+        self.max_entries = max_entries
+        self.by_key: dict[tuple[str, str], tuple[str, str, str]] = {}
+
+    def __len__(self) -> int:
+        return len(self.by_key)
+
+    def since(self, size: int) -> list | None:
+        """The entries added after the cache had ``size`` entries (None if emptied since)."""
+        if len(self.by_key) < size:
+            return None
+        return list(itertools.islice(self.by_key.items(), size, None))
+
+    def add(self, entries: list | None) -> None:
+        """Add entries (of :meth:`since` in another process)."""
+        if entries and len(self.by_key) + len(entries) <= self.max_entries:
+            self.by_key.update(entries)
+
+    def lookup(self, values: pd.Series, types: pd.Series) -> tuple[pd.Series, ...]:
+        """type, normalized and reject reason (string Series) of each row: each distinct
+        contact as written compacted and parsed once."""
+        values, types = values.astype("str"), types.astype("str")
+        if len(self.by_key) > self.max_entries:
+            self.by_key.clear()
+        type_codes, type_values = pd.factorize(types)
+        parts: list[list[pa.Array]] = [[], [], []]
+        index = np.zeros(len(values), dtype=np.int64)
+        offset = 0
+        for code, t in enumerate(type_values):
+            rows = np.flatnonzero(type_codes == code) if len(type_values) > 1 else slice(None)
+            encoded = pc.dictionary_encode(_arrow(values.iloc[rows]))
+            parsed = parse_series(
+                compact_many(pd.Series(encoded.dictionary, dtype="str")), t, self.by_key
+            )
+            index[rows] = offset + np.asarray(encoded.indices, dtype=np.int64)
+            for part, p in zip(parts, parsed, strict=True):
+                part.append(_arrow(p))
+            offset += len(encoded.dictionary)
+        take = pa.array(index)
+        return tuple(
+            pd.Series(
+                (pa.concat_arrays(p) if p else pa.array([], pa.large_string())).take(take),
+                index=values.index,
+                dtype="str",
+            )
+            for p in parts
+        )
 
 
-@lru_cache(maxsize=1_000_000)
-def _parse_one(value: str, type_: str) -> tuple[str, str, str]:
-    if not value.strip():
-        return ("", "", "empty_contact")
-    if len(value) > MAX_CONTACT_CHARS:
-        return ("", "", "contact_too_long")
-    try:
-        c: Contact = parse_contact(value, type_ if type_ in CONTACT_TYPES else None)
-    except InvalidInputError:
-        return ("", "", "bad_contact")
-    return (c.type, c.normalized, "")
+def _arrow(series: pd.Series) -> pa.Array:
+    return series.array.__arrow_array__().combine_chunks()
+
+
+_PARSED = _ParseCache()
 
 
 def _parse_unique(values: pd.Series, types: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """type, normalized and reject reason per row; each distinct contact parsed once (per
-    process, across chunks)."""
-    keys = pd.Series([_compact(v) for v in values.tolist()], index=values.index)
-    pairs = pd.DataFrame({"v": keys, "t": types})
-    codes, uniques = pd.factorize(pd.MultiIndex.from_frame(pairs))
-    parsed = [_parse_one(v, t) for v, t in uniques]
-    table = pd.DataFrame(parsed, columns=["type", "normalized", "reason"]).iloc[codes]
-    table.index = values.index
-    return table["type"], table["normalized"], table["reason"]
+    """type, normalized and reject reason per row (:func:`detector.bulk.parse_one`); each
+    distinct contact as written compacted and parsed once per process."""
+    return _PARSED.lookup(values, types)
+
+
+def _read_dates(when_text: pd.Series) -> pd.Series:
+    """``pd.to_datetime(when_text, errors="coerce", utc=True, format="mixed")``, with the
+    common ``YYYY-MM-DD HH:MM:SS`` read by its format first (same values, 2× faster)."""
+    mixed = {"errors": "coerce", "utc": True, "format": "mixed"}
+    plain = np.array(when_text.str.fullmatch(_DATE_TIME).fillna(False), dtype=bool)
+    if not plain.any():
+        return pd.to_datetime(when_text, **mixed)
+    when = pd.to_datetime(
+        when_text.where(plain, ""), errors="coerce", utc=True, format="%Y-%m-%d %H:%M:%S"
+    )
+    if when.isna().all():
+        return pd.to_datetime(when_text, **mixed)
+    rest = ~plain | when.isna().to_numpy()
+    if rest.any():
+        other = pd.to_datetime(when_text[rest], **mixed)
+        if other.notna().any() and other.dtype != when.dtype:
+            return pd.to_datetime(when_text, **mixed)  # another resolution: as one column
+        when[rest] = other.astype(when.dtype)
+    return when
 
 
 def _flag_texts(texts: pd.Series, score: Callable[[list[str]], list[bool]] | None) -> pd.Series:
@@ -145,10 +217,10 @@ def _flag_texts(texts: pd.Series, score: Callable[[list[str]], list[bool]] | Non
     has = texts.str.strip() != ""
     if score is None or not has.any():
         return out
-    keys = texts[has].str.replace(_DIGITS, "0", regex=True)
-    distinct = keys.drop_duplicates()
-    flags = dict(zip(distinct.tolist(), score(distinct.tolist()), strict=True))
-    out[has] = keys.map(flags).astype(float)
+    keys = texts[has].str.replace(_DIGITS.pattern, "0", regex=True)
+    codes, distinct = pd.factorize(keys)
+    flags = np.asarray(score(list(distinct)), dtype=float)
+    out[has] = flags[codes]
     return out
 
 
@@ -192,7 +264,7 @@ def prepare_reports(
     types, normalized, reason = _parse_unique(raw, _column(chunk, columns.type).str.strip())
 
     when_text = _column(chunk, columns.reported_at).str.strip()
-    when = pd.to_datetime(when_text, errors="coerce", utc=True, format="mixed")
+    when = _read_dates(when_text)
     when = when.where(when_text != "", now_ts)  # no date: counted as reported now
     bad_date = when.isna() | (when < EARLIEST)
     reason = reason.mask((reason == "") & bad_date, "bad_date")
@@ -232,75 +304,55 @@ def daily_counts(prepared: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
+def _numbers_of(checker: ContactChecker, types: np.ndarray, values: np.ndarray):
+    """Number intelligence (:func:`detector.bulk.analyze_many` columns) of every phone and
+    short number among the contacts, each distinct value analyzed once; other rows None."""
+    rows = np.flatnonzero(np.isin(types, _NUMBER_TYPES))
+    codes, distinct = pd.factorize(values[rows])
+    found = analyze_many(checker.numbers, list(distinct))
+    columns = {}
+    for name, column in found.items():
+        full = np.full(len(values), None, dtype=object)
+        full[rows] = column[codes]
+        columns[name] = full
+    return rows, columns
+
+
+def _signature_codes(columns: list[np.ndarray]) -> np.ndarray:
+    """One int code per row for each distinct combination of the columns' values."""
+    code = np.zeros(len(columns[0]), dtype=np.int64)
+    for column in columns:
+        part, uniques = pd.factorize(column, use_na_sentinel=False)
+        code, _ = pd.factorize(code * max(len(uniques), 1) + part)
+    return code
+
+
 def summarize_contacts(
     prepared: pd.DataFrame,
     checker: ContactChecker,
     *,
     now: datetime | None = None,
+    parallel: bool = False,
 ) -> pd.DataFrame:
-    """One ranked row per contact (:data:`CONTACT_COLUMNS`)."""
+    """One ranked row per contact (:data:`CONTACT_COLUMNS`).
+
+    Vectorized: numbers are analyzed with :func:`detector.bulk.analyze_many`, the risk model
+    runs once, and :meth:`ContactChecker.assess` runs once per distinct combination of what
+    it reads (type; the contact itself for URLs and official contacts; line class and
+    number reasons; count, distinct reporters and 30-day count; the flagged share of an
+    official contact; which thresholds the risk reaches); its verdict and reasons are then
+    those of every contact with that combination.
+
+    ``parallel``: on a large input, half of the contacts are summarized in a forked child
+    process (:mod:`detector.forked`) while this process does the other half; contacts are
+    independent, so the answer is the same.
+    """
     now = now or datetime.now(UTC)
     if prepared.empty:
         return pd.DataFrame(columns=list(CONTACT_COLUMNS))
-    stats = aggregate_reports(prepared, now=now)
-    keys = list(stats.index)
-    registry = checker.registry
-    infos = []
-    official = []
-    for type_, value in keys:
-        infos.append(checker.numbers.analyze(value) if type_ in ("phone", "short_number") else None)
-        official.append(bool(registry.lookup((type_, value))))
-    line_class = [i.line_class if i is not None else "" for i in infos]
-    features = number_features(
-        stats,
-        now,
-        line_class=[lc or "unknown" for lc in line_class],
-        valid=[bool(i.valid) if i is not None else False for i in infos],
-        official=official,
-    )
-    model = checker.number_model
-    risk = model.predict_risk(features) if model is not None else np.zeros(len(keys))
-
-    rows = []
-    records = stats.to_dict("records")
-    for (type_, value), info, r, srow in zip(keys, infos, risk, records, strict=True):
-        a = checker.assess(
-            Contact(type_, value, value),
-            stats=stats_from_row(srow),
-            now=now,
-            risk=float(r),
-            info=info,
-        )
-        rows.append(
-            (
-                a.verdict,
-                ";".join(a.official_for),
-                ";".join(x.code for x in a.reasons),
-                "; ".join(x.message for x in a.reasons),
-            )
-        )
-    out = pd.DataFrame(
-        {
-            "type": [k[0] for k in keys],
-            "contact": [k[1] for k in keys],
-            "line_class": line_class,
-            "region": [(i.region or "") if i is not None else "" for i in infos],
-            "carrier": [(i.carrier or "") if i is not None else "" for i in infos],
-            "reports": stats["count"].to_numpy(),
-            "distinct_reporters": stats["distinct_reporters"].to_numpy(),
-            "first_seen": stats["first_seen"].to_numpy(),
-            "last_seen": stats["last_seen"].to_numpy(),
-            "count_7d": stats["count_7d"].to_numpy(),
-            "count_30d": stats["count_30d"].to_numpy(),
-            "flagged_share": stats["flagged_share"].to_numpy().round(4),
-            "weighted": stats["weighted"].to_numpy().round(4),
-            "risk": np.round(risk, 4),
-            "verdict": [r[0] for r in rows],
-            "official_for": [r[1] for r in rows],
-            "reason_codes": [r[2] for r in rows],
-            "reasons": [r[3] for r in rows],
-        }
-    )
+    out = _contact_rows_in_halves(prepared, checker, now) if parallel else None
+    if out is None:
+        out = _contact_rows(prepared, checker, now)
     order = out["verdict"].map(VERDICT_ORDER)
     out = (
         out.assign(_order=order)
@@ -312,6 +364,144 @@ def summarize_contacts(
         .reset_index(drop=True)
     )
     out.insert(0, "rank", np.arange(1, len(out) + 1))
+    return out
+
+
+#: Below this many prepared rows the contacts are summarized in this process only.
+PARALLEL_MIN_ROWS = 200_000
+
+
+def _contact_rows_in_halves(
+    prepared: pd.DataFrame, checker: ContactChecker, now: datetime
+) -> pd.DataFrame | None:
+    """:func:`_contact_rows`, half of the contacts in a forked child; None when not worth
+    it or not possible here."""
+    if len(prepared) < PARALLEL_MIN_ROWS or not can_fork():
+        return None
+    codes, _ = pd.factorize(prepared["normalized"])
+    half = (codes % 2).astype(bool)
+    if half.all() or not half.any():
+        return None
+    try:
+        child = Forked(_contact_rows_of_half, prepared, half, checker, now)
+    except ForkFailed:
+        return None
+    try:
+        mine = _contact_rows(prepared[~half], checker, now)
+    except BaseException:
+        child.cancel()
+        raise
+    try:
+        theirs = child.result()
+    except ForkFailed:
+        theirs = _contact_rows(prepared[half], checker, now)
+    # Rows of one contact value (under several types) are all in one half, in the order of
+    # one summary of all rows: the stable ranking sort then breaks ties as it would there.
+    return pd.concat([mine, theirs], ignore_index=True)
+
+
+def _contact_rows_of_half(
+    prepared: pd.DataFrame, half: np.ndarray, checker: ContactChecker, now: datetime
+) -> pd.DataFrame:
+    from threadpoolctl import threadpool_limits
+
+    # One thread in the child: the parent works on the other core (and OpenMP's thread
+    # pool does not survive a fork).
+    with threadpool_limits(limits=1):
+        return _contact_rows(prepared[half], checker, now)
+
+
+def _contact_rows(prepared: pd.DataFrame, checker: ContactChecker, now: datetime) -> pd.DataFrame:
+    """The rows of :func:`summarize_contacts` before ranking, ordered by type and contact."""
+    stats = aggregate_reports(prepared, now=now)
+    n = len(stats)
+    types = np.asarray(stats.index.get_level_values(0), dtype=object)
+    values = np.asarray(stats.index.get_level_values(1), dtype=object)
+    number_rows, numbers = _numbers_of(checker, types, values)
+    is_number = np.zeros(n, dtype=bool)
+    is_number[number_rows] = True
+    registry = checker.registry
+    official = np.fromiter(
+        (bool(registry.lookup((t, v))) for t, v in zip(types, values, strict=True)), bool, n
+    )
+    line_class = np.where(is_number, numbers["line_class"], "")
+    features = number_features(
+        stats,
+        now,
+        line_class=[lc or "unknown" for lc in line_class.tolist()],
+        valid=[bool(v) for v in np.where(is_number, numbers["valid"], False).tolist()],
+        official=official.tolist(),
+    )
+    model = checker.number_model
+    risk = model.predict_risk(features) if model is not None else np.zeros(n)
+
+    # The same thresholds ContactChecker.assess compares the risk with.
+    thresholds = model.thresholds if model is not None else {}
+    known_at = thresholds.get("known_scam", 0.9)
+    suspicious_at = thresholds.get("suspicious", 0.5)
+    itself = official | (types == "url")
+    flagged = stats["flagged_share"].to_numpy(dtype=float)
+    signature = _signature_codes(
+        [
+            types,
+            np.where(itself, values, ""),
+            line_class,
+            numbers["reasons"],
+            stats["count"].to_numpy(),
+            stats["distinct_reporters"].to_numpy(),
+            stats["count_30d"].to_numpy(),
+            np.where(official, flagged, -1.0),
+            risk >= known_at,
+            risk >= suspicious_at,
+        ]
+    )
+    _, first = np.unique(signature, return_index=True)
+    assessed = []
+    for r, srow in zip(first.tolist(), stats.iloc[first].to_dict("records"), strict=True):
+        info = number_info(values[r], numbers, r) if is_number[r] else None
+        a = checker.assess(
+            Contact(types[r], values[r], values[r]),
+            stats=stats_from_row(srow),
+            now=now,
+            risk=float(risk[r]),
+            info=info,
+        )
+        assessed.append(
+            (
+                a.verdict,
+                ";".join(a.official_for),
+                ";".join(x.code for x in a.reasons),
+                "; ".join(x.message for x in a.reasons),
+            )
+        )
+    answers = np.empty((4, len(first)), dtype=object)
+    answers[:] = np.array(assessed, dtype=object).T
+
+    def text(column) -> list[str]:
+        return [v or "" for v in column.tolist()]
+
+    out = pd.DataFrame(
+        {
+            "type": types.tolist(),
+            "contact": values.tolist(),
+            "line_class": line_class.tolist(),
+            "region": text(numbers["region"]),
+            "carrier": text(numbers["carrier"]),
+            "reports": stats["count"].to_numpy(),
+            "distinct_reporters": stats["distinct_reporters"].to_numpy(),
+            "first_seen": stats["first_seen"].array,
+            "last_seen": stats["last_seen"].array,
+            "count_7d": stats["count_7d"].to_numpy(),
+            "count_30d": stats["count_30d"].to_numpy(),
+            "flagged_share": stats["flagged_share"].to_numpy().round(4),
+            "weighted": stats["weighted"].to_numpy().round(4),
+            "risk": np.round(risk, 4),
+            "verdict": answers[0][signature].tolist(),
+            "official_for": answers[1][signature].tolist(),
+            "reason_codes": answers[2][signature].tolist(),
+            "reasons": answers[3][signature].tolist(),
+        }
+    )
     return out
 
 

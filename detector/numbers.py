@@ -4,6 +4,9 @@ libphonenumber (``phonenumbers``) parses and validates; this module adds the Chi
 it does not know (which short numbers are emergency, carrier, 95/96 service or 106 SMS
 gateway numbers, which mobile segments belong to virtual operators) from the data file
 ``detector/data/cn_number_segments.yaml``, and turns the result into :class:`Reason` codes.
+Carrier and place names come from :mod:`detector.cn_prefix_table` (the same names as
+``phonenumbers.carrier``/``geocoder`` give in Chinese, without their 100 MB of data); the
+audit analyzes many numbers at once through :func:`detector.bulk.analyze_many`.
 
 Line classes are tried in this order for a Chinese (+86) number; the first that fits wins:
 
@@ -60,15 +63,9 @@ from typing import Any
 
 import phonenumbers
 import yaml
-from phonenumbers import (
-    PhoneNumber,
-    PhoneNumberFormat,
-    PhoneNumberType,
-    carrier,
-    geocoder,
-    shortnumberinfo,
-)
+from phonenumbers import PhoneNumber, PhoneNumberFormat, PhoneNumberType, shortnumberinfo
 
+from detector import cn_prefix_table as names
 from detector.errors import ConfigError, InvalidInputError
 from detector.results import NumberInfo, Reason
 
@@ -123,7 +120,7 @@ _SEPARATORS = frozenset(" -.()/*_~·•\u2010\u2011\u2012\u2013\u2014\u2015\u221
 _DIGIT_STRING = re.compile(r"[0-9]+")
 
 
-# -- data file ------------------------
+# -- data file --
 
 
 @dataclass(frozen=True, slots=True)
@@ -359,7 +356,7 @@ def load_segments(path: str | Path | None = None) -> SegmentTable:
     return _parse_segments(data, str(file))
 
 
-# -- reasons --------------------------
+# -- reasons --
 
 
 def _r(code: str, message: str) -> Reason:
@@ -440,7 +437,7 @@ def _invalid(raw: str, why: str, extra: list[Reason] | None = None) -> NumberInf
     return NumberInfo(raw, None, False, False, None, None, None, "invalid", tuple(reasons))
 
 
-# -- input clean-up -------------------
+# -- input clean-up --
 
 
 def _clean(raw: str) -> tuple[str | None, str]:
@@ -472,7 +469,7 @@ def _clean(raw: str) -> tuple[str | None, str]:
     return ("+" + digits if plus else digits), ""
 
 
-# -- analyzer --------------------------
+# -- analyzer --
 
 
 class NumberAnalyzer:
@@ -582,36 +579,7 @@ class NumberAnalyzer:
             )
 
         if valid:
-            if ntype == PhoneNumberType.SHARED_COST and not seg.is_shared_cost_400(nsn):
-                return full("service_95_96")  # 950xxxxxxx(x), area code + 96xxx
-            if seg.is_shared_cost_400(nsn):
-                return full("shared_cost_400")
-            if seg.is_toll_free_800(nsn) or ntype == PhoneNumberType.TOLL_FREE:
-                return full("toll_free_800")
-            is_mobile = ntype == PhoneNumberType.MOBILE or (
-                ntype == PhoneNumberType.FIXED_LINE_OR_MOBILE
-                and len(nsn) == 11
-                and nsn.startswith("1")
-            )
-            if is_mobile:
-                if seg.is_virtual_segment(nsn):
-                    return full(
-                        "virtual_operator",
-                        [
-                            _r(
-                                "virtual_operator_segment",
-                                f"segment {nsn[:3]} belongs to a virtual operator (虚拟运营商); "
-                                "a risk hint only, most such numbers are legitimate",
-                            )
-                        ],
-                    )
-                return full("mobile")
-            if ntype == PhoneNumberType.PREMIUM_RATE:
-                return full(
-                    "fixed_line",
-                    [_r("premium_rate_number", "premium-rate information service number")],
-                )
-            return full("fixed_line")
+            return full(*valid_cn_class(seg, nsn, ntype))
 
         if not intl and seg.is_local_fixed_line(nat):
             return NumberInfo(
@@ -706,25 +674,94 @@ class NumberAnalyzer:
     ) -> NumberInfo:
         cc = num.country_code
         if phonenumbers.is_valid_number(num):
-            region = phonenumbers.region_code_for_number(num)
-            reasons = [*_international_reasons(region, cc, presented), *(extra or [])]
-            return NumberInfo(
+            return foreign_info(
                 key,
+                cc,
+                phonenumbers.region_code_for_number(num),
                 phonenumbers.format_number(num, E164),
-                True,
-                True,
-                region,
-                carrier.name_for_number(num, "zh") or None,
-                geocoder.description_for_number(num, "zh") or None,
-                "international",
-                tuple(reasons),
+                names.carrier_name(num),
+                names.description(num),
+                presented,
+                extra,
             )
-        region = phonenumbers.region_code_for_country_code(cc)
-        why = _POSSIBLE_WHY.get(phonenumbers.is_possible_number_with_reason(num), "invalid")
-        if region == "ZZ":
-            why = "unknown country code"
-        info = _invalid(key, why, [*_international_reasons(region, cc, presented), *(extra or [])])
-        return dataclasses.replace(info, possible=phonenumbers.is_possible_number(num))
+        possible = phonenumbers.is_possible_number_with_reason(num)
+        return invalid_foreign_info(key, cc, possible, presented, extra)
+
+
+def foreign_info(
+    key: str,
+    cc: int,
+    region: str | None,
+    e164: str,
+    carrier_name: str,
+    geo: str,
+    presented: bool = False,
+    extra: list[Reason] | None = None,
+) -> NumberInfo:
+    """A valid number of another country (country code ``cc``)."""
+    reasons = [*_international_reasons(region, cc, presented), *(extra or [])]
+    return NumberInfo(
+        key,
+        e164,
+        True,
+        True,
+        region,
+        carrier_name or None,
+        geo or None,
+        "international",
+        tuple(reasons),
+    )
+
+
+def invalid_foreign_info(
+    key: str,
+    cc: int,
+    possible: int,
+    presented: bool = False,
+    extra: list[Reason] | None = None,
+) -> NumberInfo:
+    """An invalid number of another country; ``possible``: libphonenumber's
+    ``is_possible_number_with_reason``."""
+    region = phonenumbers.region_code_for_country_code(cc)
+    why = _POSSIBLE_WHY.get(possible, "invalid")
+    if region == "ZZ":
+        why = "unknown country code"
+    info = _invalid(key, why, [*_international_reasons(region, cc, presented), *(extra or [])])
+    ok = possible in (_POSSIBLE.IS_POSSIBLE, _POSSIBLE.IS_POSSIBLE_LOCAL_ONLY)
+    return dataclasses.replace(info, possible=ok)
+
+
+def valid_cn_class(seg: SegmentTable, nsn: str, ntype: int) -> tuple[str, tuple[Reason, ...]]:
+    """Line class and reasons of a *valid* Chinese number: its national significant number
+    and libphonenumber type. Reads ``nsn`` only through its length and its first
+    :func:`class_prefix_digits` digits (the audit calls it once per such combination)."""
+    if ntype == PhoneNumberType.SHARED_COST and not seg.is_shared_cost_400(nsn):
+        return "service_95_96", ()  # 950xxxxxxx(x), area code + 96xxx
+    if seg.is_shared_cost_400(nsn):
+        return "shared_cost_400", ()
+    if seg.is_toll_free_800(nsn) or ntype == PhoneNumberType.TOLL_FREE:
+        return "toll_free_800", ()
+    is_mobile = ntype == PhoneNumberType.MOBILE or (
+        ntype == PhoneNumberType.FIXED_LINE_OR_MOBILE and len(nsn) == 11 and nsn.startswith("1")
+    )
+    if is_mobile:
+        if seg.is_virtual_segment(nsn):
+            reason = _r(
+                "virtual_operator_segment",
+                f"segment {nsn[:3]} belongs to a virtual operator (虚拟运营商); "
+                "a risk hint only, most such numbers are legitimate",
+            )
+            return "virtual_operator", (reason,)
+        return "mobile", ()
+    if ntype == PhoneNumberType.PREMIUM_RATE:
+        return "fixed_line", (_r("premium_rate_number", "premium-rate information service number"),)
+    return "fixed_line", ()
+
+
+def class_prefix_digits(seg: SegmentTable) -> int:
+    """How many leading digits of a number :func:`valid_cn_class` may look at."""
+    prefixes = (*seg.virtual_segments, seg.shared_cost_prefix, seg.toll_free_prefix)
+    return max(3, *(len(p) for p in prefixes))
 
 
 @lru_cache(maxsize=1)
@@ -752,10 +789,7 @@ def _cn_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
 
 
 def _carrier_geo(num: PhoneNumber) -> tuple[str | None, str | None]:
-    return (
-        carrier.name_for_number(num, "zh") or None,
-        geocoder.description_for_number(num, "zh") or None,
-    )
+    return names.carrier_name(num) or None, names.description(num) or None
 
 
 @lru_cache(maxsize=65536)
@@ -763,10 +797,7 @@ def _mobile_carrier_geo(prefix7: str) -> tuple[str | None, str | None]:
     """Carrier and place of a Chinese mobile: libphonenumber keys both on at most the first
     seven digits (号段 + H码), so one lookup serves every number of the block."""
     num = PhoneNumber(country_code=86, national_number=int(prefix7 + "0000"))
-    return (
-        carrier.name_for_valid_number(num, "zh") or None,
-        geocoder.description_for_valid_number(num, "zh") or None,
-    )
+    return names.carrier_name_valid(num) or None, names.description_valid(num) or None
 
 
 def _cn_mobile_fast(nat: str) -> PhoneNumber | None:

@@ -109,9 +109,9 @@ def aggregate_reports(
         return empty.set_index(list(KEY_COLUMNS))
     df = pd.DataFrame(
         {
-            "type": reports["type"].astype(str).to_numpy(),
-            "normalized": reports["normalized"].astype(str).to_numpy(),
-            "at": _utc(reports["reported_at"]).to_numpy(),
+            "type": reports["type"].astype(str).array,
+            "normalized": reports["normalized"].astype(str).array,
+            "at": _utc(reports["reported_at"]).array,
         }
     )
     df["at"] = pd.to_datetime(df["at"], utc=True)
