@@ -61,7 +61,7 @@ class Params:
     signal_weight: float = 1.0
     C: float = 0.3
     calibration_splits: int = 2
-    tol: float = 1e-3
+    tol: float = 1e-2
     risk_weight: float = 0.5
 
     def as_dict(self) -> dict[str, Any]:
