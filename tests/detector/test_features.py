@@ -86,8 +86,13 @@ def test_when_views_are_precomputed_then_features_are_the_same():
     from detector.features import precomputed_views, text_views
 
     texts = np.array(
-        [["请把验证码发给我，我是客服"], ["您的验证码为482913，请勿泄露"], ["Send me the code"]]
-        + [["订单1234已发货，请留意查收"], ["加我QQ 12345678 办理退款"]],
+        [
+            ["请把验证码发给我，我是客服"],
+            ["您的验证码为482913，请勿泄露"],
+            ["Send me the code"],
+            ["订单1234已发货，请留意查收"],
+            ["加我QQ 12345678 办理退款"],
+        ],
         dtype=object,
     )
     plain = MessageFeatures(min_df=1).fit(texts)
