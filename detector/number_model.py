@@ -616,11 +616,6 @@ def numeric_for_one(
 # Artifacts ----------
 
 
-#: From this many rows ``predict_risk`` uses the Pipeline (scikit-learn) rather than the
-#: NumPy predictor; the service scores one contact at a time and never gets there.
-BULK_ROWS = 20_000
-
-
 class NumberModel:
     """A loaded number model: the compiled predictor, the manifest, the Pipeline on demand.
 
@@ -672,9 +667,7 @@ class NumberModel:
 
     def predict_risk(self, features: pd.DataFrame) -> np.ndarray:
         """Risk (calibrated P(scam), 0..1) of each row of a :func:`number_features` frame."""
-        if self.compiled is None or (len(features) >= BULK_ROWS and self.directory is not None):
-            # Batch work (audits) already has pandas loaded; scikit-learn's compiled tree walk
-            # is about 4x faster than the NumPy one on 200k rows, with the same numbers.
+        if self.compiled is None:
             return pipeline_risk(self.pipeline, features)
         frame = check_features(features)
         if frame.empty:
