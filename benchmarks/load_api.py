@@ -19,14 +19,13 @@ Besides req/s and latency, each phase prints the workers' own CPU time per reque
 CPU per request much less, and healthz CPU / score CPU is the throughput ratio the workers
 could reach on cores of their own.
 
-Measured here (wrk, 20 s phases, log level INFO, other jobs on the box: load average 2-5),
-six runs of this tree interleaved with six of the previous commit: score 690-1,700 req/s
-(median 1,120; previous 925), healthz 3,700-7,400 req/s, score p99 100-570 ms, 0 errors.
-Worker CPU per score request 0.90 ms (previous 0.975), per healthz 0.21-0.25 ms: a CPU
-ratio of 23-28 %, so the 50 % ratio is out of reach while the detector itself (normalize,
-signals, contacts, model: ~0.4 ms) and FastAPI's per-request work stay as they are. RSS
-214 MB per worker (488 before; 141 MB once detector/reports.py and contact_check.py stop
-loading pandas). Met: zero errors, RSS. Missed: the 50 % ratio and the 50 ms p99.
+Measured here on a quiet box (wrk, 20 s phases, log level INFO, two runs): healthz 6,717 and
+6,606 req/s (p99 16.6 / 19.5 ms); score 2,016 and 2,058 req/s, p50 30.9 / 35.5 ms, p99 53.9 /
+47.0 ms; 0 errors; RSS 142 MB per worker (peak 165 MB; 488 MB before the workers stopped
+loading scikit-learn, pandas and the phone geocoder). Worker CPU per request: healthz 0.27 ms,
+score 0.90-0.93 ms, a CPU ratio of 29-30 %. Met: zero errors, RSS; p99 is at the 50 ms line.
+Missed: the 50 % throughput ratio, which needs the scoring request itself (detector ~0.4 ms,
+FastAPI's request handling, validation and JSON) to cost about half of what it does.
 
 Run: ``.venv/bin/python benchmarks/load_api.py [--seconds 20] [--connections 64]``.
 """
