@@ -74,7 +74,7 @@ def precomputed_views(views: Mapping[str, tuple[str, np.ndarray]]) -> Iterator[N
 
 def _view(text: str) -> tuple[str, np.ndarray]:
     norm = default_normalizer().normalize(text)
-    return MessageFeatures._mask(norm.text), signal_vector(default_analyzer().analyze(norm))
+    return mask_text(norm.text), signal_vector(default_analyzer().analyze(norm))
 
 
 def _views(texts: list[str]) -> tuple[list[str], np.ndarray]:
