@@ -12,6 +12,9 @@ rule costs at most a constant amount of work per character of text.
 from __future__ import annotations
 
 import re
+import re._constants as sre
+import re._parser as sre_parse
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -43,6 +46,56 @@ def _alternation(fragments: tuple[str, ...], lang: str) -> str:
     if lang == "en":
         return rf"(?<![a-z0-9])(?:{body})(?![a-z0-9])"
     return f"(?:{body})"
+
+
+#: Scripts a rule can require. A rule all of whose matches contain a character of one of
+#: these is skipped for texts without any: most texts are all Chinese or all English.
+_SCRIPTS: dict[str, tuple[re.Pattern[str], Callable[[int], bool]]] = {
+    "cjk": (
+        re.compile("[\u3400-\u9fff\uf900-\ufaff]"),
+        lambda c: 0x3400 <= c <= 0x9FFF or 0xF900 <= c <= 0xFAFF,
+    ),
+    "latin": (re.compile("[A-Za-z]"), lambda c: 0x41 <= c <= 0x5A or 0x61 <= c <= 0x7A),
+}
+
+
+def required_script(pattern: str) -> str | None:
+    """The script (a key of ``_SCRIPTS``) every match of ``pattern`` contains a character of,
+    decided on the parsed pattern; ``None`` when there is none or it cannot tell."""
+    tree = sre_parse.parse(pattern)
+    for name, (_, is_script) in _SCRIPTS.items():
+        if _sequence_needs(tree.data, is_script):
+            return name
+    return None
+
+
+def _sequence_needs(items: list, is_script: Callable[[int], bool]) -> bool:
+    return any(_node_needs(op, arg, is_script) for op, arg in items)
+
+
+def _node_needs(op, arg, is_script: Callable[[int], bool]) -> bool:
+    """Whether every string node ``(op, arg)`` matches holds a character in the script.
+    Conservative: anything it does not understand counts as "no"."""
+    if op is sre.LITERAL:
+        return is_script(arg)
+    if op is sre.IN:
+        for kind, value in arg:
+            if kind is sre.LITERAL and is_script(value):
+                continue
+            lo, hi = value if kind is sre.RANGE else (None, None)
+            if lo is None or hi - lo > 0x20000 or not all(map(is_script, range(lo, hi + 1))):
+                return False
+        return bool(arg)
+    if op is sre.BRANCH:
+        return all(_sequence_needs(branch, is_script) for branch in arg[1])
+    if op is sre.SUBPATTERN:
+        return _sequence_needs(arg[-1], is_script)
+    if op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT):
+        low, _, body = arg
+        return low >= 1 and _sequence_needs(body, is_script)
+    if op is sre.ATOMIC_GROUP:
+        return _sequence_needs(arg, is_script)
+    return False
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +187,8 @@ class CompiledRule:
         else:
             self.prefilter = re.compile(_alternation(spec.patterns, lang))
             self.pattern = self.prefilter
+        #: Every finding contains an object (or phrase): a text without its script has none.
+        self.script = required_script(self.prefilter.pattern)
 
     def find(self, text: str, context: _Context) -> list[tuple[int, int]]:
         # A request pattern is costlier than its objects alone: look for an object first.
@@ -203,8 +258,11 @@ class SignalAnalyzer:
     def analyze(self, text: str | NormalizedText, explain: bool = False) -> list[Signal]:
         """All signals in ``text``, ordered by position; spans index the original text."""
         norm = text if isinstance(text, NormalizedText) else self.normalizer.normalize(text)
+        present = {name: bool(rx.search(norm.text)) for name, (rx, _) in _SCRIPTS.items()}
         hits: list[tuple[str, int, int, CompiledRule]] = []
         for rule in self.rules:
+            if rule.script is not None and not present[rule.script]:
+                continue
             hits.extend(
                 (rule.code, start, end, rule) for start, end in rule.find(norm.text, self.context)
             )
