@@ -34,6 +34,11 @@ LATENCY = Histogram(
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
 VERDICTS = Counter("kefuguard_verdicts_total", "Verdicts returned.", ["endpoint", "verdict"])
+SCORE_BATCH = Histogram(
+    "kefuguard_score_batch_messages",
+    "Chat messages scored together in one model call (dynamic batching).",
+    buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024),
+)
 
 access_log = logging.getLogger("kefuguard.access")
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine, text
 
 from api.audits import AuditStore, AuditWorker
+from api.batching import MessageBatcher
 from api.db.engine import open_database
 from api.db.store import RegistryStore, ReportStore
 from api.keys import KeyStore
@@ -39,9 +40,13 @@ class Services:
     keys: KeyStore
     audits: AuditStore
     worker: AuditWorker | None = None
+    batcher: MessageBatcher = field(init=False)
     _loaded_at: float = field(default_factory=time.monotonic)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _stopping: threading.Event = field(default_factory=threading.Event)
+
+    def __post_init__(self) -> None:
+        self.batcher = MessageBatcher(lambda: self.detector, self.settings.score_batch_max)
 
     @classmethod
     def start(cls, settings: Settings) -> Services:

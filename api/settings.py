@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(50 * 1024 * 1024, ge=1024)
     rate_limit_per_minute: int = Field(1_200, ge=0)  # per key and worker; 0 = off
     rate_limit_burst: int = Field(200, ge=1)
+    #: Chat messages that reach a worker together are scored in one call, up to this many
+    #: (1 turns dynamic batching off; see api/batching.py).
+    score_batch_max: int = Field(64, ge=1, le=1_000)
     log_level: str = "INFO"
     run_audits: bool = True  # this worker runs queued audits in a background thread
 
