@@ -157,6 +157,17 @@ def cpu_seconds(pids: list[int]) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
+def batch_stats(base: str) -> tuple[float, float]:
+    """(batches, messages) of the chat-scoring route's dynamic batching, from /metrics."""
+    status, text = http("GET", f"{base}/metrics")
+    values = {"count": 0.0, "sum": 0.0}
+    for line in text.decode().splitlines() if status == 200 else []:
+        for key in values:
+            if line.startswith(f"kefuguard_score_batch_messages_{key} "):
+                values[key] = float(line.split()[1])
+    return values["count"], values["sum"]
+
+
 def load_average() -> float:
     return float(Path("/proc/loadavg").read_text().split()[0])
 
@@ -350,6 +361,7 @@ def main() -> int:
             ("score", SCORE_PATH, bodies),
         ):
             load_before, cpu_before = load_average(), cpu_seconds(workers)
+            batches_before = batch_stats(base)
             if generator == "wrk":
                 r = run_wrk(base + path, args.seconds, args.connections, payload, root)
             else:
@@ -358,6 +370,10 @@ def main() -> int:
             # The workers' own CPU per request: what throughput would be on cores of their own
             # (the shared box's other load moves req/s, much less this).
             r["cpu_ms"] = (cpu_seconds(workers) - cpu_before) * 1e3 / max(r["requests"], 1)
+            batches, messages = (
+                a - b for a, b in zip(batch_stats(base), batches_before, strict=True)
+            )
+            r["batch_mean"] = messages / batches if batches else 0.0
             results[name] = r
             print(
                 f"{name:8s} {r['rps']:8,.0f} req/s  ({r['requests']:,} in {r['seconds']:.1f} s)  "
@@ -367,6 +383,7 @@ def main() -> int:
             print(
                 f"{'':8s} worker CPU {r['cpu_ms']:.3f} ms/request; load average "
                 f"{load_before:.1f} -> {load_average():.1f} (machine-wide)"
+                + (f"; {r['batch_mean']:.1f} messages per model call" if r["batch_mean"] else "")
             )
         memory = {pid: memory_mb(pid) for pid in worker_pids(proc.pid)}
         for pid, m in memory.items():
