@@ -22,6 +22,7 @@ from detector.contact_check import ContactChecker
 from detector.contacts import default_extractor
 from detector.errors import ConfigError
 from detector.model import MessageModel, load_message_model
+from detector.model_input import blend_probabilities, text_windows, window_risk
 from detector.normalize import DATA_DIR, MAX_TEXT_CHARS, NormalizedText, Normalizer, check_text
 from detector.results import MessageAssessment, Signal
 from detector.signals import default_analyzer
@@ -94,6 +95,7 @@ class Detector:
         self._scam_idx = np.array([i for i, c in enumerate(classes) if c in scam], dtype=int)
         self._benign_idx = np.array([i for i, c in enumerate(classes) if c not in scam], dtype=int)
         self._classes = np.array(classes, dtype=object)
+        self._scam_mask = np.isin(np.arange(len(classes)), self._scam_idx)
         self._normalizer = Normalizer(max_chars=max_chars)
         self._analyzer = default_analyzer()
         # Same numbers as the Pipeline, from plain arrays (see fastpath.py); a model the
@@ -101,6 +103,8 @@ class Detector:
         self._compiled: CompiledScorer | None = model.compiled
         self.warn_threshold = model.thresholds["warn"]
         self.block_threshold = model.thresholds["block"]
+        self._window = model.window_chars
+        self._window_weight = model.window_weight
         self._by_lang = {
             lang: (t["warn"], t["block"]) for lang, t in model.thresholds_by_lang.items()
         }
@@ -158,12 +162,19 @@ class Detector:
             return []
         norms = [self._normalizer.normalize(t) for t in texts]
         signals = [self._analyzer.analyze(n) for n in norms]
-        if self._compiled is not None:
-            proba = self._compiled.predict_proba(norms, signals)
-        else:
-            features, clf = self.model.pipeline[0], self.model.pipeline[-1]
-            proba = clf.predict_proba(features.assemble(norms, signals))
-        risk = proba[:, self._scam_idx].sum(axis=1) if len(self._scam_idx) else np.zeros(len(texts))
+        proba = self._proba(norms, signals)
+        risk = self._risk(proba)
+        # A long message is also scored in windows: a riskier window raises its risk, and
+        # the category follows that window.
+        pieces = [(i, w) for i, t in enumerate(texts) for w in text_windows(t, self._window)]
+        if pieces:
+            piece_norms = [self._normalizer.normalize(w) for _, w in pieces]
+            piece_proba = self._proba(piece_norms, [self._analyzer.analyze(n) for n in piece_norms])
+            owner = np.array([i for i, _ in pieces])
+            risk, best = window_risk(risk, owner, self._risk(piece_proba), self._window_weight)
+            up = np.flatnonzero(best >= 0)
+            if len(up):
+                proba[up] = blend_probabilities(piece_proba[best[up]], risk[up], self._scam_mask)
         out = [
             self._assessment(text, float(r), p, sig)
             for text, r, p, sig in zip(texts, risk, proba, signals, strict=True)
@@ -174,6 +185,17 @@ class Detector:
                 for a, n in zip(out, norms, strict=True)
             ]
         return out
+
+    def _proba(self, norms: list[NormalizedText], signals: list[list[Signal]]) -> np.ndarray:
+        if self._compiled is not None:
+            return self._compiled.predict_proba(norms, signals)
+        features, clf = self.model.pipeline[0], self.model.pipeline[-1]
+        return clf.predict_proba(features.assemble(norms, signals))
+
+    def _risk(self, proba: np.ndarray) -> np.ndarray:
+        if not len(self._scam_idx):
+            return np.zeros(len(proba))
+        return proba[:, self._scam_idx].sum(axis=1)
 
     def _with_contacts(
         self,

@@ -136,6 +136,18 @@ class MessageModel:
         return {k: float(v) for k, v in self.manifest["thresholds"].items() if k != "by_lang"}
 
     @property
+    def window_chars(self) -> int | None:
+        """Long messages are also scored in windows of this many characters
+        (:func:`detector.model_input.text_windows`); ``None`` for models trained without."""
+        value = self.manifest.get("params", {}).get("window_chars")
+        return int(value) if value else None
+
+    @property
+    def window_weight(self) -> float:
+        """How far a riskier window moves a long message's risk towards its own (0..1)."""
+        return float(self.manifest.get("params", {}).get("window_weight", 1.0))
+
+    @property
     def thresholds_by_lang(self) -> dict[str, dict[str, float]]:
         """Thresholds of their own for the languages that had enough benign rows in training
         (``{"zh": {"warn": …, "block": …}}``); other languages use the global ones."""

@@ -38,6 +38,7 @@ from detector.classifier import BlendedScamClassifier
 from detector.errors import InvalidInputError
 from detector.features import MessageFeatures, precomputed_views, row_texts, text_views
 from detector.model import save_message_model
+from detector.model_input import text_windows, window_risk
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS = REPO / "training" / "corpus" / "messages.csv"
@@ -63,6 +64,10 @@ class Params:
     calibration_splits: int = 2
     tol: float = 1e-2
     risk_weight: float = 0.5
+    #: Long texts are also scored in windows of this many characters (None: whole text
+    #: only), and a riskier window moves a text's risk this far towards its own.
+    window_chars: int | None = 200
+    window_weight: float = 0.5
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -74,6 +79,8 @@ class Params:
             "calibration_splits": self.calibration_splits,
             "tol": self.tol,
             "risk_weight": self.risk_weight,
+            "window_chars": self.window_chars,
+            "window_weight": self.window_weight,
         }
 
 
@@ -175,10 +182,21 @@ def _group_splits(
     return list(splitter.split(y, y, groups=groups))
 
 
-def _risk(pipeline: Pipeline, X: np.ndarray, scam: list[str]) -> np.ndarray:
+def _risk(
+    pipeline: Pipeline, X: np.ndarray, scam: list[str], params: Params | None = None
+) -> np.ndarray:
+    """Scam probability of each row, raised towards its riskiest window
+    (:func:`detector.model_input.window_risk`) as the Detector scores it."""
     proba = pipeline.predict_proba(X)
     idx = [i for i, c in enumerate(pipeline.classes_) if c in scam]
-    return proba[:, idx].sum(axis=1)
+    risk = proba[:, idx].sum(axis=1)
+    size = params.window_chars if params else None
+    pieces = [(i, w) for i, t in enumerate(row_texts(X)) for w in text_windows(t, size)]
+    if pieces:
+        owner = np.array([i for i, _ in pieces])
+        windows = np.array([[w] for _, w in pieces], dtype=object)
+        risk, _ = window_risk(risk, owner, _risk(pipeline, windows, scam), params.window_weight)
+    return risk
 
 
 def _fit(
@@ -277,7 +295,8 @@ def train(
 
     # Normalizing and running the rules is most of the cost of a fit: do it once per text
     # (on every core) and let the five fits below look the results up.
-    texts = sorted(set(row_texts(X)))
+    rows = row_texts(X)
+    texts = sorted({*rows, *(w for t in rows for w in text_windows(t, params.window_chars))})
     chunks = [texts[i::2] for i in range(2)]
     views: dict[str, Any] = {}
     for part in Parallel(n_jobs=n_jobs)(delayed(text_views)(c) for c in chunks):
@@ -290,7 +309,7 @@ def train(
                 return _fit(params, X, y, groups, scam_classes)
             tr, te = splits[k]
             fold = _fit(params, X[tr], y[tr], groups[tr], scam_classes)
-            return _risk(fold, X[te], scam_classes)
+            return _risk(fold, X[te], scam_classes, params)
 
     # The fits are independent: run them on every core, the longest (final) one first.
     # The results do not depend on n_jobs.
