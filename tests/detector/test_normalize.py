@@ -225,3 +225,14 @@ def test_span_in_normalized_text_maps_to_original_evidence(prefix, target, data,
     assert (lo, hi) in spans
     for start, end in spans:
         assert original[start:end], "a non-empty normalized span maps to a non-empty original"
+
+
+@SETTINGS
+@given(texts, texts)
+def test_fold_shortcut_gives_the_character_by_character_answer(seen, text):
+    from detector.normalize import _fold, _fold_slow
+
+    _fold_slow(seen)  # teaches the shortcut some characters
+    expected = _fold_slow(text)
+    assert _fold(text) == expected
+    assert _fold(text) == expected  # once more, now that text's characters are known
