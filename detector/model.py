@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import pickle
 import platform
 import threading
 from collections.abc import Callable, Mapping
@@ -190,6 +191,10 @@ def save_artifact(
 
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / filename
+    # A model fitted in a worker process can come back with equal strings shared between
+    # objects differently from run to run: same values, different pickle bytes. A round trip
+    # through pickle (which interns attribute names) makes equal models equal files.
+    obj = pickle.loads(pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL))
     joblib.dump(obj, path, compress=3)
     files = {filename: _file_entry(path)}
     for name, write in (extra_files or {}).items():

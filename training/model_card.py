@@ -54,6 +54,10 @@ def write_model_card(
         "one over the categories and one scam-vs-benign; `risk` is the weighted mean of their",
         "scam probabilities (`risk_weight` below), and the category model's proportions split it",
         "among the categories.",
+        "A message longer than `window_chars` is also scored in windows of whole sentences up to",
+        "that length; a riskier window moves its risk `window_weight` of the way towards the",
+        "window's (and the category follows that window). Training picks the thresholds on",
+        "risks computed the same way.",
         "",
         "## Data",
         f"- Training file `{manifest['corpus']['file']}` (sha256 "

@@ -66,7 +66,7 @@ class Params:
     risk_weight: float = 0.5
     #: Long texts are also scored in windows of this many characters (None: whole text
     #: only), and a riskier window moves a text's risk this far towards its own.
-    window_chars: int | None = 200
+    window_chars: int | None = 300
     window_weight: float = 0.5
 
     def as_dict(self) -> dict[str, Any]:

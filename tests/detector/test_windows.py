@@ -111,7 +111,7 @@ def test_when_long_text_then_risk_moves_towards_the_riskiest_window(tiny_model_d
 
 def test_window_size_comes_from_the_manifest(tiny_model_dir):
     model = load_message_model(tiny_model_dir)
-    assert model.window_chars == model.manifest["params"]["window_chars"] == 200
+    assert model.window_chars == model.manifest["params"]["window_chars"] == 300
     assert model.window_weight == model.manifest["params"]["window_weight"] == 0.5
     model.manifest["params"].pop("window_chars")
     assert model.window_chars is None  # a model trained before windows keeps whole texts
