@@ -168,11 +168,14 @@ def _fold_char(ch: str) -> str:
     return out
 
 
-_ASCII_LOWER = {c: c + 32 for c in range(ord("A"), ord("Z") + 1)}
-#: Characters step 1 maps to themselves or to their ASCII lower case: a text made only of
-#: these (and no stray spaces) folds with one ``str.translate``. Learned from the texts seen.
-_SIMPLE: set[str] = {chr(c) for c in _ASCII_LOWER}
-_SIMPLE_MAX = 65_536
+#: Characters step 1 maps to exactly one non-space character (most map to themselves, A-Z
+#: to a-z, full-width forms to ASCII): a text made only of these, and with no stray spaces,
+#: folds with one ``str.translate`` and keeps its offsets. Learned from the texts seen.
+_ONE_TO_ONE: dict[int, int] = {c: c + 32 for c in range(ord("A"), ord("Z") + 1)}
+_ONE_TO_ONE[ord(" ")] = ord(" ")
+_SIMPLE: set[str] = {chr(c) for c in _ONE_TO_ONE}
+_NOT_SIMPLE: set[str] = set()
+_LEARN_MAX = 65_536
 
 
 def _fold(text: str) -> tuple[str, list[int], list[int]]:
@@ -182,13 +185,19 @@ def _fold(text: str) -> tuple[str, list[int], list[int]]:
         and not text.endswith(" ")
         and "  " not in text
     ):
-        return text.translate(_ASCII_LOWER), list(range(len(text))), list(range(1, len(text) + 1))
+        return text.translate(_ONE_TO_ONE), list(range(len(text))), list(range(1, len(text) + 1))
     return _fold_slow(text)
 
 
 def _fold_slow(text: str) -> tuple[str, list[int], list[int]]:
-    if len(_SIMPLE) < _SIMPLE_MAX:
-        _SIMPLE.update(c for c in set(text) if _fold_char(c) == c.translate(_ASCII_LOWER))
+    if len(_SIMPLE) + len(_NOT_SIMPLE) < _LEARN_MAX:
+        for c in set(text) - _SIMPLE - _NOT_SIMPLE:
+            r = _fold_char(c)
+            if len(r) == 1 and r != " ":
+                _ONE_TO_ONE[ord(c)] = ord(r)
+                _SIMPLE.add(c)  # after the table entry: a reader never sees one without it
+            else:
+                _NOT_SIMPLE.add(c)
     out: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
