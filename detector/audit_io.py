@@ -9,14 +9,18 @@ gives the same answer as an uninterrupted one. When every chunk is in, the per-c
 summary is computed once and the outputs are written (CSV cells that a spreadsheet would run
 as formulas are escaped); the checkpoint is then removed.
 
-On a large input run from the main thread (the CLI), a forked child process
-(:mod:`detector.forked`) takes part of each step: some of the chunks, half of the contacts
-(``summarize_contacts(parallel=True)``) and the HTML report.
+Run from the main thread (the CLI), forked child processes (:mod:`detector.forked`) take
+part of the work: on a large input some of the chunks and half of the contacts
+(``summarize_contacts(parallel=True)``); and the HTML report, drawn by a child forked at
+the start, which imports matplotlib while this process audits.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
+import mmap
+import os
 import shutil
 import time
 from collections.abc import Callable, Iterator
@@ -27,6 +31,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from detector.audit import (
     _PARSED,
@@ -41,7 +47,7 @@ from detector.audit import (
 from detector.batch import _FORMULA_START, count_rows, escape_formula, readable_csv
 from detector.contact_check import ContactChecker
 from detector.errors import InvalidInputError
-from detector.forked import Forked, ForkFailed, can_fork
+from detector.forked import Forked, ForkFailed, Standby, can_fork
 
 CHUNK_ROWS = 100_000
 STATE_FILE = "state.json"
@@ -72,14 +78,111 @@ def read_chunks(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
             yield batch.to_pandas().astype("string").fillna("").astype(object)
         return
     with readable_csv(path.name):
-        yield from pd.read_csv(
-            path,
-            dtype=str,
-            keep_default_na=False,
-            chunksize=chunk_rows,
-            encoding="utf-8",
-            on_bad_lines="error",
+        yield from _csv_chunks(path, chunk_rows)
+
+
+class _NotAsPandas(Exception):
+    """Arrow would not read this CSV as pandas does."""
+
+
+def _csv_chunks(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
+    """The frames of ``pd.read_csv(path, dtype=str, keep_default_na=False,
+    chunksize=chunk_rows, encoding="utf-8", on_bad_lines="error")``.
+
+    Arrow's CSV reader (10× faster, in this thread) reads them as long as it reads the
+    file as pandas does: the same header, every row with every field. Where it would not
+    (a short, long or undecodable row, a header pandas renames, one column, a carriage
+    return without a line feed, a file without rows or ending inside a quoted value),
+    pandas reads the file from the start and gives the frames not given yet.
+    """
+    given = 0
+    try:
+        for frame in _arrow_csv_chunks(path, chunk_rows):
+            yield frame
+            given += 1
+        return
+    except (_NotAsPandas, pa.ArrowException):
+        pass
+    frames = pd.read_csv(
+        path,
+        dtype=str,
+        keep_default_na=False,
+        chunksize=chunk_rows,
+        encoding="utf-8",
+        on_bad_lines="error",
+    )
+    yield from itertools.islice(frames, given, None)
+
+
+def _arrow_csv_chunks(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
+    """:func:`_csv_chunks` read by Arrow; raises _NotAsPandas or an ArrowException where
+    that would not give pandas' frames."""
+    import pyarrow.csv as pa_csv
+
+    try:
+        names = list(pd.read_csv(path, dtype=str, nrows=0, encoding="utf-8").columns)
+    except ValueError as exc:  # unreadable: pandas says why, reading it all
+        raise _NotAsPandas from exc
+    reader = pa_csv.open_csv(
+        path,
+        read_options=pa_csv.ReadOptions(use_threads=False, block_size=4 << 20),
+        parse_options=pa_csv.ParseOptions(newlines_in_values=True),
+        convert_options=pa_csv.ConvertOptions(
+            column_types=dict.fromkeys(names, pa.large_string()),
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
+    )
+    if reader.schema.names != names or set(reader.schema.types) != {pa.large_string()}:
+        raise _NotAsPandas  # a header pandas renames (duplicate or empty names)
+    if len(names) < 2:
+        raise _NotAsPandas  # pandas skips lines of spaces as blank in one column
+    if _lone_carriage_return(path):
+        raise _NotAsPandas  # pandas reads some lines after one otherwise
+    start, pending = 0, pa.Table.from_batches([], reader.schema)
+
+    def frame(table: pa.Table) -> pd.DataFrame:
+        out = table.to_pandas(
+            types_mapper={pa.large_string(): pd.StringDtype("pyarrow", np.nan)}.get
         )
+        out.index = pd.RangeIndex(start, start + len(out))
+        return out
+
+    for batch in reader:  # the last row is held back until the end is checked
+        pending = pa.concat_tables([pending, pa.Table.from_batches([batch])])
+        while len(pending) > chunk_rows:
+            yield frame(pending.slice(0, chunk_rows))
+            start += chunk_rows
+            pending = pending.slice(chunk_rows)
+    if not len(pending):
+        raise _NotAsPandas  # no rows: pandas gives one empty frame
+    # A quoted value left open runs to the end of the file for Arrow; pandas rejects it.
+    last = pending.column(len(names) - 1)[-1].as_py()
+    open_tail = ('"' + last.replace('"', '""')).encode("utf-8")
+    with open(path, "rb") as fh:
+        fh.seek(max(fh.seek(0, 2) - len(open_tail), 0))
+        if fh.read() == open_tail:
+            raise _NotAsPandas
+    yield frame(pending)
+
+
+def _lone_carriage_return(path: Path) -> bool:
+    """Does the file hold a carriage return that is not followed by a line feed?"""
+    with open(path, "rb") as fh:
+        if not path.stat().st_size:
+            return False
+        with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            if data.find(b"\r") < 0:
+                return False  # the usual case, found without reading the file into memory
+        last = b""
+        for block in iter(lambda: fh.read(1 << 24), b""):
+            if last == b"\r" and not block.startswith(b"\n"):
+                return True
+            returns = block.count(b"\r")
+            if returns != block.count(b"\r\n") + block.endswith(b"\r"):
+                return True
+            last = block[-1:]
+    return last == b"\r"
 
 
 def _fingerprint(path: Path, columns: ColumnMap, chunk_rows: int) -> dict[str, Any]:
@@ -129,11 +232,15 @@ class Checkpoint:
     def _file(self, kind: str, index: int) -> Path:
         return self.folder / f"{kind}-{index:06d}.arrow"
 
-    def save(self, index: int, prepared: pd.DataFrame, rejects: pd.DataFrame, texts: int) -> None:
+    def write(self, index: int, prepared: pd.DataFrame, rejects: pd.DataFrame) -> None:
+        """Write the files of chunk ``index``; it counts as done once :meth:`done` says so."""
         for kind, frame in (("prepared", prepared), ("rejects", rejects)):
             frame.to_feather(self._file(kind, index), compression="uncompressed")
+
+    def done(self, index: int, rows: int, texts: int) -> None:
+        """Record chunk ``index`` (its files written; chunks in input order) as done."""
         self.state["chunks_done"] = index + 1
-        self.state["rows_read"] += len(prepared) + len(rejects)
+        self.state["rows_read"] += rows
         self.state["texts_scored"] += texts
         tmp = self.folder / (STATE_FILE + ".tmp")
         tmp.write_text(json.dumps(self.state), encoding="utf-8")
@@ -171,25 +278,22 @@ def write_csv(frame: pd.DataFrame, path: Path) -> None:
 
 def _to_csv(frame: pd.DataFrame, path: Path, header: bool = True) -> None:
     """``frame.to_csv(path, index=False, header=header, encoding="utf-8")``; frames of
-    integer, float and string columns are formatted by :func:`_csv_text` (5× faster)."""
-    text = _csv_text(frame, header)
-    if text is None:
+    integer, float and string columns are formatted by :func:`_csv_bytes` (5× faster)."""
+    data = _csv_bytes(frame, header)
+    if data is None:
         frame.to_csv(path, index=False, header=header, encoding="utf-8")
     else:
-        path.write_bytes(text.encode("utf-8"))
+        path.write_bytes(data)
 
 
-def _csv_text(frame: pd.DataFrame, header: bool = True) -> str | None:
-    """What ``frame.to_csv(index=False, header=header)`` writes, built column by column in
-    Arrow: numbers as NumPy's ``str`` (what pandas writes), NaN as '', a cell quoted when
-    it holds the delimiter, the quote or a line break (Python's csv, QUOTE_MINIMAL, with
-    the quote doubled). None for frames with other column types, or one column (csv
-    quotes an empty cell that is a row's only one)."""
+def _csv_bytes(frame: pd.DataFrame, header: bool = True) -> bytes | None:
+    """What ``frame.to_csv(index=False, header=header)`` writes, UTF-8 encoded, built column
+    by column in Arrow: numbers as NumPy's ``str`` (what pandas writes), NaN as '', a cell
+    quoted when it holds the delimiter, the quote or a line break (Python's csv,
+    QUOTE_MINIMAL, with the quote doubled). None for frames with other column types, or
+    one column (csv quotes an empty cell that is a row's only one)."""
     import csv
     import io
-
-    import pyarrow as pa
-    import pyarrow.compute as pc
 
     if frame.shape[1] < 2 or not all(isinstance(c, str) for c in frame.columns):
         return None
@@ -207,17 +311,7 @@ def _csv_text(frame: pd.DataFrame, header: bool = True) -> str | None:
             arr = pc.if_else(pa.array(np.isnan(values)), "", text.take(pa.array(which)))
         elif isinstance(col.dtype, pd.StringDtype):
             arr = col.array.__arrow_array__().combine_chunks().cast(pa.large_string())
-            arr = pc.fill_null(arr, "")
-            quote = pc.match_substring_regex(arr, '[,"\n]')
-            if pc.any(quote).as_py():
-                mark = pa.scalar('"', pa.large_string())
-                quoted = pc.binary_join_element_wise(
-                    mark,
-                    pc.replace_substring(arr, '"', '""'),
-                    mark,
-                    pa.scalar("", pa.large_string()),
-                )
-                arr = pc.if_else(quote, quoted, arr)
+            arr = _csv_quoted(pc.fill_null(arr, ""))
         else:
             return None
         columns.append(arr)
@@ -227,15 +321,40 @@ def _csv_text(frame: pd.DataFrame, header: bool = True) -> str | None:
         csv.writer(out, lineterminator="\n").writerow(frame.columns)
         head = out.getvalue()
     if not len(frame):
-        return head
+        return head.encode("utf-8")
+    # Each row ends with a line break: the rows' bytes, back to back, are the file's body.
+    columns[-1] = pc.binary_join_element_wise(
+        columns[-1], pa.scalar("\n", pa.large_string()), pa.scalar("", pa.large_string())
+    )
     rows = pc.binary_join_element_wise(*columns, pa.scalar(",", pa.large_string()))
-    return head + "\n".join(rows.to_pylist()) + "\n"
+    offsets = np.frombuffer(rows.buffers()[1], dtype=np.int64)
+    start, end = int(offsets[rows.offset]), int(offsets[rows.offset + len(rows)])
+    return head.encode("utf-8") + rows.buffers()[2].slice(start, end - start).to_pybytes()
+
+
+def _csv_quoted(arr: pa.Array) -> pa.Array:
+    """The cells of a string array as csv writes them (see :func:`_csv_bytes`): those
+    holding the delimiter, the quote or a line break are quoted, each quote doubled."""
+    data = arr.buffers()[2]
+    if data is None or not np.isin(np.frombuffer(data, np.uint8), _QUOTED_BYTES).any():
+        return arr  # none of those characters anywhere
+    cells = pc.dictionary_encode(arr)  # the texts that hold them (reasons) repeat
+    words = cells.dictionary
+    mark = pa.scalar('"', pa.large_string())
+    quoted = pc.binary_join_element_wise(
+        mark, pc.replace_substring(words, '"', '""'), mark, pa.scalar("", pa.large_string())
+    )
+    quote = pc.match_substring_regex(words, '[,"\n]')
+    return pc.if_else(quote, quoted, words).take(cells.indices)
+
+
+_QUOTED_BYTES = np.frombuffer(b',"\n', np.uint8)
 
 
 #: Inputs from this size on are prepared by two processes (see :func:`_prepare_chunks`).
 PARALLEL_MIN_BYTES = 16 * 1024**2
 #: The share of the chunks prepared by the forked child.
-CHILD_SHARE = 0.6
+CHILD_SHARE = 0.5
 
 
 def _prepare_chunks(
@@ -251,33 +370,32 @@ def _prepare_chunks(
 
     On a large input, once the first chunks (:data:`CHILD_SHARE` of them) are read, a
     forked child (:mod:`detector.forked`: it starts with those chunks, the models and the
-    contacts parsed so far in memory) prepares them while this process reads and prepares
-    the others. The checkpoint is still written chunk after chunk in input order (the
-    child's chunks first), so an interrupted audit resumes as before.
+    contacts parsed so far in memory) prepares them and writes their checkpoint files
+    while this process reads and prepares the others; this process then reads the child's
+    chunks back from their files. The checkpoint still counts the chunks done in input
+    order (the child's first), so an interrupted audit resumes as before.
     """
     scorer = TextScorer(detector) if detector is not None else None
     parallel = can_fork() and input_path.stat().st_size >= PARALLEL_MIN_BYTES
     # The child takes the first chunks still to do (estimated from the line count), once
-    # they are read; more than half, as this process also reads the input.
+    # they are read: half of them (reading them is quick).
     rows = count_rows(input_path) if parallel else None
     chunks = -(-(rows or 0) // chunk_rows) - checkpoint.chunks_done
     share = max(1, round(chunks * CHILD_SHARE)) if chunks > 1 else 0
-    done: dict[str, list[pd.DataFrame]] = {"prepared": [], "rejects": []}
+    frames: dict[int, tuple[pd.DataFrame, pd.DataFrame]] = {}  # chunk index: prepared, rejects
     first: list[tuple[int, pd.DataFrame, int]] = []  # (index, chunk, first line): the child's
     child: Forked | None = None
-    later: list[tuple[int, tuple, int]] = []  # prepared here while the child works
+    later: list[tuple[int, int, int]] = []  # (index, rows, texts scored) of chunks done here
 
-    def here(chunk: pd.DataFrame, line: int) -> tuple[pd.DataFrame, pd.DataFrame, int]:
-        before = scorer.count if scorer else 0
-        prepared, rejects = prepare_reports(
-            chunk, columns, now=now, score_texts=scorer, first_line=line
+    def here(index: int, chunk: pd.DataFrame, line: int) -> int:
+        prepared, rejects, texts = _prepare_chunk(
+            index, chunk, line, columns, now, scorer, checkpoint
         )
-        return prepared, rejects, (scorer.count if scorer else 0) - before
+        frames[index] = (prepared, rejects)
+        return texts
 
-    def save(index: int, got: tuple[pd.DataFrame, pd.DataFrame, int], rows: int) -> None:
-        checkpoint.save(index, *got)
-        done["prepared"].append(got[0])
-        done["rejects"].append(got[1])
+    def count(index: int, rows: int, texts: int) -> None:
+        checkpoint.done(index, rows, texts)
         progress(rows)
 
     line = 2
@@ -286,61 +404,81 @@ def _prepare_chunks(
             if index == 0:
                 columns.check(chunk.columns)
             if index < checkpoint.chunks_done:  # done before the interruption
-                for kind, frames in done.items():
-                    frames.append(checkpoint.load_chunk(kind, index))
+                frames[index] = _chunk_files(checkpoint, index)
                 progress(len(chunk))
             elif child is None and len(first) < share:
                 first.append((index, chunk, line))
                 if len(first) == share:
                     try:
-                        child = Forked(_prepare_in_child, first, columns, now, scorer)
+                        child = Forked(_prepare_in_child, first, columns, now, scorer, checkpoint)
                     except ForkFailed:
                         share = 0
-            elif first:  # the child's chunks come first: keep this one's answer until then
-                later.append((index, here(chunk, line), len(chunk)))
+            elif first:  # the child's chunks are counted first
+                later.append((index, len(chunk), here(index, chunk, line)))
             else:
-                save(index, here(chunk, line), len(chunk))
+                count(index, len(chunk), here(index, chunk, line))
             line += len(chunk)
         if first:
-            results = None
+            texts: list[int] | None = None
             if child is not None:
                 try:
-                    results, parsed = child.result()
+                    texts, parsed = child.result()
                     _PARSED.add(parsed)
                 except ForkFailed:  # do it here: a real error is raised as itself
-                    results = None
+                    texts = None
                 child = None
-            if results is None:
-                results = [here(chunk, line) for _, chunk, line in first]
-            for (index, chunk, _), got in zip(first, results, strict=True):
-                save(index, got, len(chunk))
-            for index, got, size in later:
-                save(index, got, size)
+            for i, (index, chunk, line) in enumerate(first):
+                if texts is None:
+                    count(index, len(chunk), here(index, chunk, line))
+                else:
+                    frames[index] = _chunk_files(checkpoint, index)
+                    count(index, len(chunk), texts[i])
+            for index, rows, scored in later:
+                count(index, rows, scored)
     finally:
         if child is not None:
             child.cancel()
-    prepared, rejects = (
-        pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-        for frames in done.values()
+    if not frames:
+        return pd.DataFrame(), pd.DataFrame()
+    prepared, rejects = zip(*(frames[i] for i in sorted(frames)), strict=True)
+    return pd.concat(prepared, ignore_index=True), pd.concat(rejects, ignore_index=True)
+
+
+def _prepare_chunk(
+    index: int,
+    chunk: pd.DataFrame,
+    line: int,
+    columns: ColumnMap,
+    now: datetime,
+    scorer: TextScorer | None,
+    checkpoint: Checkpoint,
+) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+    """:func:`prepare_reports` of chunk ``index`` (first line ``line``) with its checkpoint
+    files written; also the number of texts scored."""
+    before = scorer.count if scorer else 0
+    prepared, rejects = prepare_reports(
+        chunk, columns, now=now, score_texts=scorer, first_line=line
     )
-    return prepared, rejects
+    checkpoint.write(index, prepared, rejects)
+    return prepared, rejects, (scorer.count if scorer else 0) - before
 
 
-def _prepare_in_child(todo, columns, now, scorer):
-    """:func:`prepare_reports` of chunks in a forked child; also returns what it added to
-    the contact parse cache, for the parent to keep."""
+def _chunk_files(checkpoint: Checkpoint, index: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    return checkpoint.load_chunk("prepared", index), checkpoint.load_chunk("rejects", index)
+
+
+def _prepare_in_child(todo, columns, now, scorer, checkpoint):
+    """:func:`_prepare_chunk` of chunks in a forked child: the texts scored in each, and
+    what it added to the contact parse cache, for the parent to keep."""
     from threadpoolctl import threadpool_limits
 
     size = len(_PARSED)
-    results = []
     with threadpool_limits(limits=1):
-        for _, chunk, line in todo:
-            before = scorer.count if scorer else 0
-            prepared, rejects = prepare_reports(
-                chunk, columns, now=now, score_texts=scorer, first_line=line
-            )
-            results.append((prepared, rejects, (scorer.count if scorer else 0) - before))
-    return results, _PARSED.since(size)
+        texts = [
+            _prepare_chunk(index, chunk, line, columns, now, scorer, checkpoint)[2]
+            for index, chunk, line in todo
+        ]
+    return texts, _PARSED.since(size)
 
 
 def run_audit(
@@ -377,87 +515,138 @@ def run_audit(
         now or datetime.now(UTC),
     )
     now = checkpoint.now
-    if engine == "dask":
-        from detector.audit_dask import prepare_with_dask
+    # The report is drawn by a child forked now: it imports matplotlib meanwhile.
+    drawer = _report_drawer() if report_path is not None else None
+    try:
+        if engine == "dask":
+            from detector.audit_dask import prepare_with_dask
 
-        prepared, rejects, rows_read, texts = prepare_with_dask(
-            input_path,
-            columns,
+            prepared, rejects, rows_read, texts = prepare_with_dask(
+                input_path,
+                columns,
+                now=now,
+                detector=detector,
+                chunk_rows=chunk_rows,
+                scheduler=scheduler,
+            )
+            progress(rows_read)
+        elif engine == "pandas":
+            prepared, rejects = _prepare_chunks(
+                input_path, checkpoint, columns, now, detector, chunk_rows, progress
+            )
+            rows_read, texts = checkpoint.state["rows_read"], checkpoint.state["texts_scored"]
+        else:
+            raise InvalidInputError(f"unknown engine {engine!r}; use pandas or dask")
+        if rejects.empty:
+            rejects = pd.DataFrame({"line": [], "reason": [], "contact": []})
+        contacts = summarize_contacts(prepared, checker, now=now, parallel=True)
+        summary = build_summary(
+            contacts,
+            rejects,
+            prepared,
+            rows_read=rows_read,
+            texts_scored=texts,
+            engine=engine,
             now=now,
-            detector=detector,
-            chunk_rows=chunk_rows,
-            scheduler=scheduler,
+            seconds=time.perf_counter() - t0,
+            source=input_path.name,
         )
-        progress(rows_read)
-    elif engine == "pandas":
-        prepared, rejects = _prepare_chunks(
-            input_path, checkpoint, columns, now, detector, chunk_rows, progress
-        )
-        rows_read, texts = checkpoint.state["rows_read"], checkpoint.state["texts_scored"]
-    else:
-        raise InvalidInputError(f"unknown engine {engine!r}; use pandas or dask")
-    if rejects.empty:
-        rejects = pd.DataFrame({"line": [], "reason": [], "contact": []})
-    contacts = summarize_contacts(prepared, checker, now=now, parallel=True)
-    summary = build_summary(
-        contacts,
-        rejects,
-        prepared,
-        rows_read=rows_read,
-        texts_scored=texts,
-        engine=engine,
-        now=now,
-        seconds=time.perf_counter() - t0,
-        source=input_path.name,
-    )
-    result = AuditResult(contacts, rejects, summary, daily_counts(prepared))
-    write_outputs(result, output, rejects_path, report_path)
+        result = AuditResult(contacts, rejects, summary, daily_counts(prepared))
+        write_outputs(result, output, rejects_path, report_path, drawer=drawer)
+    finally:
+        if drawer is not None:
+            drawer.cancel()
     checkpoint.remove()
     return result
 
 
 def write_outputs(
-    result: AuditResult, output: Path, rejects_path: Path | None, report_path: Path | None
+    result: AuditResult,
+    output: Path,
+    rejects_path: Path | None,
+    report_path: Path | None,
+    *,
+    drawer: Standby | None = None,
 ) -> None:
-    """The contacts CSV, and the rejects CSV and HTML report when asked for. For a large
-    audit, a forked child (:mod:`detector.forked`) draws the report while this process
-    writes the CSVs."""
-    child = None
-    if report_path is not None and len(result.contacts) >= PARALLEL_OUTPUT_CONTACTS and can_fork():
+    """The contacts CSV, and the rejects CSV and HTML report when asked for. ``drawer``
+    (:func:`_report_drawer`) draws the report while this process writes the CSVs."""
+    if drawer is not None:
         try:
-            child = Forked(_write_report, result, report_path)
+            drawer.send(result, report_path)
         except ForkFailed:
-            child = None
+            drawer = None
     try:
         write_csv(_csv_dates(result.contacts), output)
         if rejects_path is not None:
             write_csv(result.rejects, rejects_path)
     except BaseException:
-        if child is not None:
-            child.cancel()
+        if drawer is not None:
+            drawer.cancel()
         raise
-    if child is not None:
+    if drawer is not None:
         try:
-            child.result()
+            drawer.result()
+            return
         except ForkFailed:
-            child = None
-    if child is None and report_path is not None:
+            pass
+    if report_path is not None:
         _write_report(result, report_path)
 
 
 def _csv_dates(contacts: pd.DataFrame) -> pd.DataFrame:
     """Contacts with their times written as ``2026-11-27T12:00:00Z``."""
-    contacts = contacts.copy()
-    for col in ("first_seen", "last_seen"):
-        if col in contacts and len(contacts):
-            contacts[col] = pd.to_datetime(contacts[col], utc=True).dt.strftime(
-                "%Y-%m-%dT%H:%M:%SZ"
-            )
-    return contacts
+    times = {c: _iso_utc(contacts[c]) for c in ("first_seen", "last_seen") if c in contacts}
+    return contacts.assign(**times) if len(contacts) else contacts
 
 
-#: Contacts from which the report is drawn in a forked child.
-PARALLEL_OUTPUT_CONTACTS = 20_000
+def _iso_utc(column: pd.Series) -> pd.Series:
+    """Times as ``strftime("%Y-%m-%dT%H:%M:%SZ")`` writes them (seconds truncated, NaT as
+    NaN), put together in Arrow from the text of each distinct day and two-digit numbers."""
+    times = pd.to_datetime(column, utc=True)
+    seconds = times.dt.tz_localize(None).to_numpy().astype("datetime64[s]")
+    day = seconds.astype("datetime64[D]")
+    days, day_at = np.unique(day, return_inverse=True)
+    clock = np.where(np.isnat(seconds), 0, (seconds - day).astype(np.int64))
+    two = pa.array([f"{i:02d}" for i in range(60)], pa.large_string())
+
+    def text(value: str) -> pa.Scalar:
+        return pa.scalar(value, pa.large_string())
+
+    iso = pc.binary_join_element_wise(
+        pa.array(np.datetime_as_string(days).tolist(), pa.large_string()).take(day_at.ravel()),
+        text("T"),
+        two.take(clock // 3600),
+        text(":"),
+        two.take(clock // 60 % 60),
+        text(":"),
+        two.take(clock % 60),
+        text("Z"),
+        text(""),
+    )
+    out = iso.to_pandas(types_mapper={pa.large_string(): pd.StringDtype("pyarrow", np.nan)}.get)
+    return pd.Series(out.array, index=column.index).where(times.notna())
+
+
+def _report_drawer() -> Standby | None:
+    """A forked child that imports the report's modules (matplotlib: a second or more)
+    while this process audits, then draws the report (:func:`write_outputs`); None where
+    this process may not fork."""
+    if not can_fork():
+        return None
+    try:
+        return Standby(_import_report_modules, _write_report)
+    except ForkFailed:
+        return None
+
+
+def _import_report_modules() -> None:
+    """What drawing the report imports, at the lowest CPU priority: the audit's processes
+    go first, and the imports take the CPU time they leave."""
+    os.nice(19)
+    import matplotlib.dates
+    import matplotlib.figure  # noqa: F401
+
+    import detector.audit_report  # noqa: F401
 
 
 def _write_report(result: AuditResult, path: Path) -> None:

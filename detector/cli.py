@@ -88,6 +88,38 @@ def _engine(database: str | None):
     return open_database(database or get_settings().database_url)
 
 
+def _registry_snapshot(database: str | None):
+    from api.db.store import RegistryStore
+
+    return RegistryStore(_engine(database)).snapshot()
+
+
+def _registry_reader(database: str | None):
+    """A forked child reading :func:`_registry_snapshot`; None where this process may not
+    fork."""
+    from detector.forked import Forked, ForkFailed, can_fork
+
+    if not can_fork():
+        return None
+    try:
+        return Forked(_registry_snapshot, database)
+    except ForkFailed:
+        return None
+
+
+def _registry_read(reader, database: str | None):
+    """The registry a forked ``reader`` read (:func:`_registry_snapshot`), else read here
+    (where it failed, so that a real error is raised as itself)."""
+    from detector.forked import ForkFailed
+
+    if reader is not None:
+        try:
+            return reader.result()
+        except ForkFailed:
+            pass
+    return _registry_snapshot(database)
+
+
 def _detector(model: Path | None):
     from detector.engine import Detector
 
@@ -474,9 +506,11 @@ def audit_cmd(
     """
 
     def work() -> dict[str, Any]:
+        # A forked child reads the registry (the database layer takes a second to import)
+        # while this process imports the audit's modules and loads the message model.
+        reader = _registry_reader(database)
         from tqdm import tqdm
 
-        from api.db.store import RegistryStore
         from detector.audit import ColumnMap
         from detector.audit_io import run_audit, total_rows
         from detector.contact_check import ContactChecker
@@ -488,9 +522,9 @@ def audit_cmd(
             text=text_column,
             type=type_column,
         )
-        checker = ContactChecker.load(RegistryStore(_engine(database)).snapshot())
         detector = _detector(model) if score_texts else None
-        total = total_rows(input_path) if input_path.is_file() else None
+        checker = ContactChecker.load(_registry_read(reader, database))
+        total = total_rows(input_path) if input_path.is_file() and progress else None
         with tqdm(
             total=total,
             unit="rows",

@@ -12,6 +12,9 @@ and more than one usable CPU, unless ``KEFUGUARD_AUDIT_FORK=0``. So the CLI fork
 run by the service's background thread does not. The child limits OpenMP/BLAS to one
 thread. A child that fails is reported as :class:`ForkFailed` (with its traceback as text):
 callers then do the work themselves, so a real error surfaces as the ordinary exception.
+
+:class:`Standby` forks a child before its arguments exist: it warms up (imports, say) on
+the otherwise idle core while this process works, and gets its arguments pickled later.
 """
 
 from __future__ import annotations
@@ -101,3 +104,44 @@ class Forked(Generic[T]):
             self._process.terminate()
         self._process.join()
         self._conn.close()
+
+
+def _warm_then_run(receive, send, warm_up: Callable[[], None], fn: Callable[..., Any]) -> Any:
+    """A :class:`Standby` child's work."""
+    send.close()  # the parent's end: the pipe reads as closed if the parent goes away
+    warm_up()
+    with receive:
+        args = receive.recv()
+    return fn(*args)
+
+
+class Standby(Generic[T]):
+    """A child forked now that runs ``warm_up()``, then ``fn(*args)`` with the arguments
+    of :meth:`send`; :meth:`result` waits for it."""
+
+    def __init__(self, warm_up: Callable[[], None], fn: Callable[..., T]):
+        receive, self._send = multiprocessing.get_context("fork").Pipe(duplex=False)
+        try:
+            self._child: Forked[T] = Forked(_warm_then_run, receive, self._send, warm_up, fn)
+        except ForkFailed:
+            self._send.close()
+            raise
+        finally:
+            receive.close()
+
+    def send(self, *args: Any) -> None:
+        """Pickle the arguments to the child (ForkFailed if it is gone)."""
+        try:
+            self._send.send(args)
+        except OSError as exc:
+            raise ForkFailed(f"standby child is gone: {exc}") from exc
+        finally:
+            self._send.close()
+
+    def result(self) -> T:
+        return self._child.result()
+
+    def cancel(self) -> None:
+        """Stop the child (when its result is no longer wanted)."""
+        self._send.close()
+        self._child.cancel()

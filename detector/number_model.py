@@ -348,9 +348,15 @@ def pipeline_risk(pipeline: Pipeline, features: pd.DataFrame) -> np.ndarray:
 # Compiled form ----------
 
 _COMPILED_KIND = "kefuguard.number.hgb-isotonic"
-#: Rows per block when the compiled model predicts many contacts.
-BLOCK_ROWS = 4096
+#: Distinct rows per block when the compiled model predicts many contacts.
+BLOCK_ROWS = 1024
 _COMPILED_FORMAT = 1
+#: Leaves per tree the compiled model takes (one bit each in a 64-bit mask).
+MAX_LEAVES = 64
+
+
+class WideTreesError(ModelError):
+    """A compiled model has a tree with more than :data:`MAX_LEAVES` leaves."""
 
 
 class CompiledNumberModel:
@@ -358,9 +364,10 @@ class CompiledNumberModel:
 
     Reproduces ``Pipeline.predict_proba(...)[:, 1]`` of what :func:`build_number_pipeline`
     fits (binary HistGradientBoosting without categorical features, isotonic calibration,
-    ``ensemble=False``): the trees are walked for all rows and trees at once, one level per
-    step; leaf values are added tree by tree in scikit-learn's order; the calibrator is
-    ``np.interp`` over its thresholds after clipping to the fitted range.
+    ``ensemble=False``): each row's leaf in every tree is found with bit masks over binned
+    features (:meth:`_bit_tables`), each distinct row of bins once; leaf values are added
+    tree by tree in scikit-learn's order; the calibrator is ``np.interp`` over its
+    thresholds after clipping to the fitted range.
     """
 
     def __init__(self, meta: dict[str, Any], arrays: dict[str, np.ndarray]):
@@ -389,30 +396,77 @@ class CompiledNumberModel:
             raise ModelError("compiled number model: node index out of range")
         if len(self.feature) and self.feature.max() >= self.n_features:
             raise ModelError("compiled number model: feature index out of range")
-        # Trees are walked deepest first: at level L only the trees deeper than L still move,
-        # and they are a prefix of that order (rows x sum of depths instead of rows x trees x
-        # max depth: about 20 % less time on the shipped model). Children sit side by side.
-        depths = self._tree_depths()
-        self._order = np.argsort(-depths, kind="stable")
-        self._unorder = np.argsort(self._order, kind="stable")
-        self._moving = [int((depths > level).sum()) for level in range(self.depth)]
-        self._children = np.stack([self.left, self.right], axis=1).ravel()
+        if np.isnan(self.threshold[self.left != np.arange(n_nodes)]).any():
+            raise ModelError("compiled number model: a split has no threshold")
+        self._bit_tables()
 
-    def _tree_depths(self) -> np.ndarray:
-        """Depth of each tree (a leaf points to itself)."""
-        depths = np.zeros(len(self.roots), dtype=np.int64)
+    def _bit_tables(self) -> None:
+        """The arrays :meth:`raw` reads (QuickScorer's leaf bit masks, over binned features).
+
+        Each tree's leaves are numbered left to right; a set of them is a bit mask. A split
+        that sends a row right rules out the leaves of its left subtree, and the leaf the
+        row reaches is the leftmost one no split rules out. Which splits send a row right
+        depends, for each feature, only on its bin: how many of the feature's distinct
+        split thresholds the value exceeds (or NaN, a bin of its own). So one table per
+        feature holds, for each bin and tree, the leaves still possible; a row's leaves are
+        the AND of one table row per feature.
+        """
+        n_trees = len(self.roots)
+        leaf = self.left == np.arange(len(self.value))
+        tree_of = np.zeros(len(self.value), dtype=np.intp)
+        left_leaves = np.zeros(len(self.value), dtype=np.uint64)  # per split
+        leaf_values: list[float] = []
+        first_leaf: list[int] = []
+
+        def number(node: int, tree: int, level: int) -> int:
+            """Number the leaves under ``node`` from ``len(leaf_values)``; their mask."""
+            if level > self.depth:
+                raise ModelError("compiled number model: a tree is deeper than recorded")
+            tree_of[node] = tree
+            if leaf[node]:
+                bit = len(leaf_values) - first_leaf[tree]
+                if bit >= MAX_LEAVES:
+                    raise WideTreesError(
+                        f"compiled number model: a tree has over {MAX_LEAVES} leaves"
+                    )
+                leaf_values.append(float(self.value[node]))
+                return 1 << bit
+            below_left = number(int(self.left[node]), tree, level + 1)
+            left_leaves[node] = below_left
+            return below_left | number(int(self.right[node]), tree, level + 1)
+
         for tree, root in enumerate(self.roots):
-            frontier, level = [int(root)], 0
-            while True:
-                inner = [n for n in frontier if self.left[n] != n]
-                if not inner:
-                    break
-                level += 1
-                if level > self.depth:
-                    raise ModelError("compiled number model: a tree is deeper than recorded")
-                frontier = [int(c) for n in inner for c in (self.left[n], self.right[n])]
-            depths[tree] = level
-        return depths
+            first_leaf.append(len(leaf_values))
+            number(int(root), tree, 0)
+        most = int(np.diff([*first_leaf, len(leaf_values)]).max(initial=1))
+        self._mask_type = np.dtype(f"uint{max(8, 1 << (most - 1).bit_length())}")
+        self._leaf_values = np.asarray(leaf_values, dtype=np.float64)
+        self._first_leaf = np.asarray(first_leaf, dtype=np.intp)
+        everything = np.iinfo(self._mask_type).max
+        splits = np.flatnonzero(~leaf)
+        # Per feature split on: its distinct thresholds and its table (bins x trees of leaf
+        # masks; the last bin is NaN's). The tables are stacked, each from a start row.
+        self._split_features = np.unique(self.feature[splits])
+        self._thresholds: list[np.ndarray] = []
+        tables = []
+        for feature in self._split_features.tolist():
+            nodes = splits[self.feature[splits] == feature]
+            thresholds = np.unique(self.threshold[nodes])
+            table = np.full((len(thresholds) + 2, n_trees), everything, dtype=self._mask_type)
+            at = np.searchsorted(thresholds, self.threshold[nodes])
+            for node, first_right in zip(nodes.tolist(), (at + 1).tolist(), strict=True):
+                keep = ~left_leaves[node].astype(self._mask_type)
+                table[first_right : len(thresholds) + 1, tree_of[node]] &= keep
+                if not self.missing_left[node]:
+                    table[-1, tree_of[node]] &= keep
+            self._thresholds.append(thresholds)
+            tables.append(table)
+        if not tables:  # no splits: one pseudo feature, in one bin where every leaf is possible
+            tables.append(np.full((1, n_trees), everything, dtype=self._mask_type))
+        self._table = np.concatenate(tables)
+        self._table_start = np.cumsum([0, *(len(t) for t in tables[:-1])], dtype=np.intp)
+        self._nan_bins = np.array([len(t) + 1 for t in self._thresholds], dtype=np.intp)
+        self._bin_type = np.min_scalar_type(self._nan_bins.max(initial=0))
 
     @property
     def n_features(self) -> int:
@@ -453,9 +507,11 @@ class CompiledNumberModel:
             nodes = predictor.nodes
             if nodes["is_categorical"].any():
                 raise TypeError("categorical splits")
+            if nodes["is_leaf"].sum() > MAX_LEAVES:
+                raise TypeError(f"a tree with over {MAX_LEAVES} leaves")
             leaf = nodes["is_leaf"].astype(bool)
             own = np.arange(len(nodes)) + offset
-            # A leaf points to itself: walking a fixed number of levels stays on it.
+            # A leaf points to itself (how the file marks leaves).
             left.append(np.where(leaf, own, nodes["left"].astype(np.int64) + offset))
             right.append(np.where(leaf, own, nodes["right"].astype(np.int64) + offset))
             feature.append(np.where(leaf, 0, nodes["feature_idx"]))
@@ -538,36 +594,46 @@ class CompiledNumberModel:
         x[len(self.categories) :] = numeric
         return x
 
+    def _bins(self, X: np.ndarray) -> np.ndarray:
+        """Each row's bin of each feature split on (see :meth:`_bit_tables`); a column of
+        zeros when no tree splits."""
+        columns = X[:, self._split_features].T
+        out = np.zeros((max(len(columns), 1), len(X)), dtype=self._bin_type)
+        for k, thresholds in enumerate(self._thresholds):
+            out[k] = thresholds.searchsorted(columns[k])
+        missing = np.isnan(columns)
+        if missing.any():
+            out[missing] = np.broadcast_to(self._nan_bins[:, None], columns.shape)[missing]
+        return np.ascontiguousarray(out.T)
+
     def raw(self, X: np.ndarray) -> np.ndarray:
         """The booster's decision function (log-odds) of each row of ``X``."""
         X = np.asarray(X, dtype=np.float64)
-        n = len(X)
-        flat = np.ascontiguousarray(X).ravel()
-        row_start = (np.arange(n) * X.shape[1])[:, None]
-        missing = bool(np.isnan(flat).any())
-        node = np.broadcast_to(self.roots[self._order], (n, len(self.roots))).copy()
-        for k in self._moving:
-            at = node[:, :k]
-            x = flat[row_start + self.feature[at]]
-            right = x > self.threshold[at]
-            if missing:
-                right |= np.isnan(x) & ~self.missing_left[at]
-            node[:, :k] = self._children[2 * at + right]
-        node = node[:, self._unorder]
+        bins = self._bins(X)
+        # Rows in the same bins reach the same leaves: each distinct row is scored once.
+        keys = bins.view(np.dtype((np.void, bins.shape[1] * bins.itemsize)))
+        distinct, which = np.unique(keys.ravel(), return_inverse=True)
+        distinct = distinct.view(bins.dtype).reshape(len(distinct), bins.shape[1])
+        raw = [
+            self._raw_of_bins(distinct[i : i + BLOCK_ROWS])
+            for i in range(0, len(distinct), BLOCK_ROWS)
+        ]
+        return np.concatenate(raw)[which.ravel()] if raw else np.zeros(0)
+
+    def _raw_of_bins(self, bins: np.ndarray) -> np.ndarray:
+        """:meth:`raw` of rows given by their bins."""
+        masks = np.bitwise_and.reduce(self._table[(bins + self._table_start).T], axis=0)
+        # The lowest bit set (its position: the exponent of a power of two, exact as float).
+        lowest = masks & (~masks + self._mask_type.type(1))
+        leaf = np.frexp(lowest.astype(np.float64))[1] - 1
         # Leaf values added one tree at a time from the baseline, as scikit-learn does.
-        values = np.empty((n, len(self.roots) + 1))
+        values = np.empty((len(bins), len(self.roots) + 1))
         values[:, 0] = self.baseline
-        values[:, 1:] = self.value[node]
+        values[:, 1:] = self._leaf_values[self._first_leaf + leaf]
         return np.cumsum(values, axis=1)[:, -1]
 
     def risk(self, X: np.ndarray) -> np.ndarray:
-        """Calibrated P(scam) of each row of ``X`` (in blocks: the walk keeps rows × trees
-        node indices)."""
-        X = np.asarray(X, dtype=np.float64)
-        if len(X) > BLOCK_ROWS:
-            return np.concatenate(
-                [self.risk(X[i : i + BLOCK_ROWS]) for i in range(0, len(X), BLOCK_ROWS)]
-            )
+        """Calibrated P(scam) of each row of ``X``."""
         raw = np.clip(self.raw(X), *self.iso_range)
         if len(self.iso_y) == 1:
             proba = np.repeat(self.iso_y, len(raw))
@@ -782,7 +848,10 @@ def load_number_model(directory: Path | str | None = None) -> NumberModel:
             directory=str(directory),
         )
     if COMPILED_FILE in manifest["files"]:
-        compiled = CompiledNumberModel.load(directory / COMPILED_FILE)
-        return NumberModel(manifest=manifest, directory=directory, compiled=compiled)
+        try:
+            compiled = CompiledNumberModel.load(directory / COMPILED_FILE)
+            return NumberModel(manifest=manifest, directory=directory, compiled=compiled)
+        except WideTreesError:  # compiled by an older kefuguard: the Pipeline predicts
+            pass
     pipeline, manifest = load_verified(directory, MODEL_FILE, MANIFEST_KEYS, TRAIN_COMMAND)
     return NumberModel(pipeline=pipeline, manifest=manifest, directory=directory)

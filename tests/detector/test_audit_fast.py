@@ -181,7 +181,6 @@ def test_when_input_large_then_forked_chunks_give_the_sequential_files(
     one = audit_io.run_audit(src, tmp_path / "one.csv", checker, chunk_rows=2_000, now=NOW)
     monkeypatch.setattr(audit_io, "PARALLEL_MIN_BYTES", 0)
     monkeypatch.setattr(audit, "PARALLEL_MIN_ROWS", 0)
-    monkeypatch.setattr(audit_io, "PARALLEL_OUTPUT_CONTACTS", 0)
     two = audit_io.run_audit(
         src,
         tmp_path / "two.csv",
@@ -280,7 +279,7 @@ _floats = st.one_of(
     st.lists(st.tuples(_cells, _cells, _floats, st.integers(-(2**62), 2**62)), max_size=25),
     st.booleans(),
 )
-def test_property_csv_text_is_what_to_csv_writes(rows, header):
+def test_property_csv_bytes_are_what_to_csv_writes(rows, header):
     frame = pd.DataFrame(
         {
             "a": pd.Series([r[0] for r in rows], dtype="str"),
@@ -289,9 +288,9 @@ def test_property_csv_text_is_what_to_csv_writes(rows, header):
             "n": pd.Series([r[3] for r in rows], dtype="int64"),
         }
     )
-    text = audit_io._csv_text(frame, header)
-    if text is not None:
-        assert text == frame.to_csv(index=False, header=header)
+    data = audit_io._csv_bytes(frame, header)
+    if data is not None:
+        assert data == frame.to_csv(index=False, header=header).encode("utf-8")
 
 
 @settings(max_examples=200, deadline=None)
@@ -301,3 +300,135 @@ def test_property_formula_escaping_as_escape_formula(cells):
 
     column = pd.Series(cells, dtype="str")
     pd.testing.assert_series_equal(audit_io._escape_formulas(column), column.map(escape_formula))
+
+
+_times = st.one_of(
+    st.none(),
+    st.datetimes(min_value=datetime(1970, 1, 1), max_value=datetime(2099, 12, 31)),
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(_times, min_size=1, max_size=20))
+def test_property_csv_dates_are_strftime(times):
+    column = pd.Series(pd.to_datetime(times, utc=True), dtype="datetime64[us, UTC]")
+    frame = pd.DataFrame({"first_seen": column, "last_seen": column})
+    got = audit_io._csv_dates(frame)
+    expected = column.dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+    for name in ("first_seen", "last_seen"):
+        pd.testing.assert_series_equal(got[name], expected, check_names=False)
+
+
+_report_rows = st.lists(
+    st.tuples(
+        st.sampled_from(["phone", "qq", "url"]),
+        st.sampled_from(["+8613800138000", "+8613900139000", "a", "b", "中文"]),
+        st.integers(0, 120 * 86400),  # seconds before NOW (some in the future)
+        st.one_of(st.none(), st.sampled_from(["u1", "u2", "u3", " "])),
+        st.sampled_from([np.nan, 0.0, 1.0]),
+    ),
+    min_size=1,
+    max_size=60,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(_report_rows)
+def test_property_report_stats_are_aggregate_reports(rows):
+    from detector.reports import aggregate_reports
+
+    prepared = pd.DataFrame(
+        {
+            "type": pd.Series([r[0] for r in rows], dtype="str"),
+            "normalized": pd.Series([r[1] for r in rows], dtype="str"),
+            "reported_at": pd.Series(
+                [pd.Timestamp(NOW) - pd.Timedelta(seconds=r[2] - 86400) for r in rows],
+                dtype="datetime64[us, UTC]",
+            ),
+            "reporter_hash": pd.Series([r[3] for r in rows], dtype="str"),
+            "flagged": [r[4] for r in rows],
+        }
+    )
+    reports = audit._Coded.of(prepared)
+    got = audit._report_stats(reports, NOW)
+    expected = aggregate_reports(prepared, now=NOW)
+    assert list(zip(reports.types[got.index], reports.values[got.index], strict=True)) == list(
+        expected.index
+    )
+    pd.testing.assert_frame_equal(
+        got.reset_index(drop=True), expected.reset_index(drop=True), check_exact=True
+    )
+
+
+_plain_cell = st.text(alphabet='ab 中\t\x00\ufeff"', max_size=5)  # a quote inside is literal
+_quoted_cell = (
+    st.lists(st.sampled_from([*'ab,中 \n\r"\ufeff', "\r\n"]), max_size=6)
+    .map("".join)
+    .map(lambda v: '"' + v.replace('"', '""') + '"')
+)
+_odd_cell = st.sampled_from(['"', '"x"y', ' "x"'])
+
+
+@st.composite
+def _csv_files(draw) -> str:
+    """CSV text mostly well formed (Arrow reads it), sometimes not (short rows, blank and
+    space-only lines, stray quotes, lone carriage returns, no final line break)."""
+    n = draw(st.integers(2, 3))
+    names = st.sampled_from(["a", "b", "c", '"d,e"', "中", "a"])
+    header = ",".join(draw(st.lists(names, min_size=n, max_size=n)))
+    cell = st.one_of(_plain_cell, _quoted_cell, _quoted_cell, _odd_cell)
+    row = st.lists(cell, min_size=n, max_size=n).map(",".join)
+    short = st.lists(cell, min_size=n - 1, max_size=n - 1).map(",".join)
+    rows = draw(
+        st.lists(st.one_of(row, row, row, row, short, st.sampled_from(["", " "])), max_size=8)
+    )
+    ends = st.sampled_from(["\n", "\r\n", "\n", "\n\n", "\r"])
+    text = header + "".join(draw(ends) + r for r in rows) + draw(ends)
+    return text.rstrip("\r\n") if draw(st.booleans()) else text
+
+
+@settings(max_examples=400, deadline=None)
+@given(text=_csv_files(), chunk=st.integers(1, 3))
+def test_property_csv_chunks_are_what_pandas_reads(tmp_path_factory, text, chunk):
+    path = tmp_path_factory.mktemp("csv") / "r.csv"
+    path.write_bytes(text.encode("utf-8"))
+
+    def frames(read):
+        try:
+            return list(read()), None
+        except Exception as exc:  # both ways must fail alike
+            return None, type(exc)
+
+    expected = frames(
+        lambda: pd.read_csv(
+            path,
+            dtype=str,
+            keep_default_na=False,
+            chunksize=chunk,
+            encoding="utf-8",
+            on_bad_lines="error",
+        )
+    )
+    got = frames(lambda: audit_io._csv_chunks(path, chunk))
+    assert got[1] == expected[1]
+    for a, b in zip(got[0] or [], expected[0] or [], strict=True):
+        pd.testing.assert_frame_equal(a, b, check_exact=True)
+
+
+@pytest.mark.parametrize("bad", ["short", "2,3,4", '"open'])
+def test_when_arrow_stops_midway_then_pandas_gives_the_rest(tmp_path, bad):
+    rows = [f"{i},{'x' * 30}" for i in range(150_000)]  # over one Arrow block (4 MB)
+    rows[140_000] = bad
+    path = tmp_path / "r.csv"
+    path.write_text("a,b\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    kwargs = {"dtype": str, "keep_default_na": False, "encoding": "utf-8"}
+    expected = pd.read_csv(path, chunksize=20_000, on_bad_lines="error", **kwargs)
+    got = audit_io._csv_chunks(path, 20_000)
+    try:
+        want = list(expected)
+    except pd.errors.ParserError:
+        with pytest.raises(pd.errors.ParserError):
+            list(got)
+        return
+    for a, b in zip(got, want, strict=True):
+        pd.testing.assert_frame_equal(a, b, check_exact=True)

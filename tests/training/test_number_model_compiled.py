@@ -20,6 +20,7 @@ from detector.number_model import (
     LINE_CLASSES,
     MODEL_FILE,
     NO_REPORT_DAYS,
+    NUMERIC_FEATURES,
     UNKNOWN_LINE_CLASS,
     CompiledNumberModel,
     export_compiled_number_model,
@@ -176,3 +177,82 @@ def test_small_training_run_writes_a_compiled_model(tmp_path):
         rtol=0,
         atol=1e-12,
     )
+
+
+def _random_model(rng, n_trees: int, max_leaves: int) -> CompiledNumberModel:
+    """Random trees (some a single leaf) over a few features, in the file's node layout."""
+    categories, numeric = ["x", "y"], list(NUMERIC_FEATURES)
+    n_features = len(categories) + len(numeric)
+    arrays = {k: [] for k in ("feature", "threshold", "missing_left", "left", "right", "value")}
+    roots, depth = [], 0
+
+    def node(level: int, leaves_left: int) -> tuple[int, int]:
+        """Add a subtree; its root index and its leaf count."""
+        at = len(arrays["value"])
+        for k in arrays:
+            arrays[k].append(0)
+        arrays["value"][at] = float(rng.normal())
+        if leaves_left < 2 or rng.random() < 0.3:
+            arrays["left"][at] = arrays["right"][at] = at
+            return at, 1
+        arrays["feature"][at] = int(rng.integers(n_features))
+        arrays["threshold"][at] = float(rng.choice([0.5, 1.5, 2.5, rng.normal()]))
+        arrays["missing_left"][at] = int(rng.integers(2))
+        left, used = node(level + 1, leaves_left - 1)
+        right, more = node(level + 1, leaves_left - used)
+        arrays["left"][at], arrays["right"][at] = left, right
+        nonlocal depth
+        depth = max(depth, level + 1)
+        return at, used + more
+
+    for _ in range(n_trees):
+        roots.append(node(0, max_leaves)[0])
+    meta = {
+        "line_classes": categories,
+        "numeric": numeric,
+        "baseline": 0.25,
+        "depth": depth,
+        "iso_min": -50.0,
+        "iso_max": 50.0,
+    }
+    arrays = {k: np.asarray(v) for k, v in arrays.items()}
+    arrays.update(roots=np.asarray(roots), iso_x=np.array([-50.0, 50.0]), iso_y=np.array([0, 1.0]))
+    return CompiledNumberModel(meta, arrays)
+
+
+def _walked(model: CompiledNumberModel, X: np.ndarray) -> np.ndarray:
+    """The decision function one row and one tree at a time (scikit-learn's rule)."""
+    out = []
+    for x in X:
+        total = model.baseline
+        for root in model.roots:
+            at = int(root)
+            while model.left[at] != at:
+                value = x[model.feature[at]]
+                go_left = (
+                    model.missing_left[at] if np.isnan(value) else (value <= model.threshold[at])
+                )
+                at = int(model.left[at] if go_left else model.right[at])
+            total += model.value[at]
+        out.append(total)
+    return np.array(out)
+
+
+@pytest.mark.parametrize("max_leaves", [1, 6, 15, 40])
+def test_compiled_bit_masks_find_the_leaves_a_tree_walk_finds(max_leaves):
+    rng = np.random.default_rng(max_leaves)
+    model = _random_model(rng, n_trees=12, max_leaves=max_leaves)
+    X = rng.choice([0.0, 0.5, 1.0, 1.5, 2.0, 3.0, np.nan, -1.0], size=(3_000, model.n_features))
+    X[::7] = rng.normal(size=(len(X[::7]), model.n_features))
+    np.testing.assert_array_equal(model.raw(X), _walked(model, X))
+    np.testing.assert_array_equal(model.raw(X[:1]), _walked(model, X[:1]))
+
+
+def test_when_a_tree_has_over_64_leaves_then_the_pipeline_predicts(model_copy, monkeypatch):
+    from detector import number_model
+
+    with pytest.raises(number_model.WideTreesError):
+        _random_model(np.random.default_rng(0), n_trees=40, max_leaves=80)
+    monkeypatch.setattr(number_model, "MAX_LEAVES", 4)  # the shipped trees are wider
+    model = load_number_model(model_copy)
+    assert model.compiled is None and 0.0 <= model.risk_for_one(None, ReportStats(), False) <= 1
