@@ -19,13 +19,14 @@ Besides req/s and latency, each phase prints the workers' own CPU time per reque
 CPU per request much less, and healthz CPU / score CPU is the throughput ratio the workers
 could reach on cores of their own.
 
-Measured here on a quiet box (wrk, 20 s phases, log level INFO, two runs): healthz 6,717 and
-6,606 req/s (p99 16.6 / 19.5 ms); score 2,016 and 2,058 req/s, p50 30.9 / 35.5 ms, p99 53.9 /
-47.0 ms; 0 errors; RSS 142 MB per worker (peak 165 MB; 488 MB before the workers stopped
-loading scikit-learn, pandas and the phone geocoder). Worker CPU per request: healthz 0.27 ms,
-score 0.90-0.93 ms, a CPU ratio of 29-30 %. Met: zero errors, RSS; p99 is at the 50 ms line.
-Missed: the 50 % throughput ratio, which needs the scoring request itself (detector ~0.4 ms,
-FastAPI's request handling, validation and JSON) to cost about half of what it does.
+Session 4, on a slower machine than session 3 (same wrk, 20 s phases, INFO logs, two runs):
+healthz 2,560 and 2,077 req/s (p99 39.0 / 56.2 ms); score 1,585 and 1,338 req/s = 62 % / 64 %,
+p50 38.6 / 43.4 ms, p99 59.8 / 80.9 ms; 0 errors; RSS 144 MB per worker (peak 168 MB); 13.0 /
+9.6 messages per model call. Worker CPU per request healthz 0.72-0.88 ms, score 1.19-1.41 ms
+(61-63 %). What moved the ratio from 30 % (session 3, faster machine): dynamic batching of the
+messages that reach a worker in the same loop turn (api/batching.py), rules skipped for texts
+without their script, a cheaper normalizer fold. Met: ratio, errors, RSS. Missed: p99 <= 50 ms;
+on this machine /healthz itself has a p99 of 39-56 ms under the same 64 connections.
 
 Run: ``.venv/bin/python benchmarks/load_api.py [--seconds 20] [--connections 64]``.
 """
