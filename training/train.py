@@ -19,6 +19,7 @@ Steps:
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -132,6 +133,18 @@ def rules_fingerprint() -> str:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
+
+
+def model_version(corpus_sha: str, rules_sha: str, target: str, params: Params) -> str:
+    """``msg-<date>-<hash>``: the hash covers everything that decides the model (corpus, rules,
+    target, parameters), so two different models trained on one corpus never share a name."""
+    digest = hashlib.sha256(
+        json.dumps(
+            {"corpus": corpus_sha, "rules": rules_sha, "target": target, **params.as_dict()},
+            sort_keys=True,
+        ).encode()
+    ).hexdigest()
+    return f"msg-{datetime.now(UTC):%Y%m%d}-{digest[:8]}"
 
 
 def classes_for(df: pd.DataFrame, target: str) -> tuple[np.ndarray, list[str]]:
@@ -283,6 +296,10 @@ def train(
         raise InvalidInputError(f"--target must be label or category, not {target!r}")
     params = params or Params()
     t0 = time.perf_counter()
+    if Path(data) == DEFAULT_CORPUS:  # generated from the seeds, not kept in git
+        from training.corpus.build import ensure_corpus
+
+        ensure_corpus(DEFAULT_CORPUS)
     df = read_labelled_csv(Path(data), target)
     y, scam_classes = classes_for(df, target)
     X = df[["text"]].to_numpy(dtype=object)
@@ -334,8 +351,9 @@ def train(
     )
 
     corpus_sha = hashlib.sha256(Path(data).read_bytes()).hexdigest()
+    rules_sha = rules_fingerprint()
     manifest = {
-        "model_version": f"msg-{datetime.now(UTC):%Y%m%d}-{corpus_sha[:8]}",
+        "model_version": model_version(corpus_sha, rules_sha, target, params),
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "target": target,
         "classes": [str(c) for c in pipeline.classes_],
@@ -346,7 +364,7 @@ def train(
             "block": f"benign out-of-fold flag rate <= {BLOCK_BENIGN_RATE}, floor {BLOCK_FLOOR}",
             "by_lang": f"the same, per language with >= {MIN_LANG_BENIGN} benign rows",
         },
-        "rules_sha256": rules_fingerprint(),
+        "rules_sha256": rules_sha,
         "corpus": {
             "file": Path(data).name,
             "sha256": corpus_sha,

@@ -21,7 +21,7 @@ from detector.fastpath import (
 )
 from detector.model import COMPILED_FILE, DEFAULT_MODEL_DIR, load_message_model
 from detector.signals import default_analyzer
-from training.corpus.build import OUT_FILE
+from training.corpus.build import ensure_corpus
 
 EDGE_CASES = [
     "",
@@ -54,7 +54,7 @@ EDGE_CASES = [
 
 
 def _texts(n: int = 280, seed: int = 0) -> list[str]:
-    with open(OUT_FILE, encoding="utf-8", newline="") as fh:
+    with open(ensure_corpus(), encoding="utf-8", newline="") as fh:
         corpus = [row["text"] for row in csv.DictReader(fh)]
     rng = random.Random(seed)
     sample = rng.sample(corpus, min(n, len(corpus)))

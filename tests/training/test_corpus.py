@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import Counter
 
 import pandas as pd
@@ -32,7 +30,7 @@ BENIGN = {
 
 @pytest.fixture(scope="module")
 def corpus() -> pd.DataFrame:
-    return pd.read_csv(build.OUT_FILE, dtype=str, keep_default_na=False)
+    return pd.read_csv(build.ensure_corpus(), dtype=str, keep_default_na=False)
 
 
 def test_corpus_meets_size_and_balance_contract(corpus):
@@ -52,18 +50,22 @@ def test_corpus_has_enough_distinct_templates():
     assert len({t["id"] for t in templates}) == len(templates)
 
 
-def test_committed_corpus_is_what_the_seeds_build():
-    _, rows = build.build()
-    buf = io.StringIO()
-    writer = csv.DictWriter(
-        buf, fieldnames=build.COLUMNS, lineterminator="\n", extrasaction="ignore"
-    )
-    writer.writeheader()
-    writer.writerows(rows)
-    assert buf.getvalue() == build.OUT_FILE.read_text(encoding="utf-8"), (
-        "messages.csv is stale: run `make corpus` (python -m training.corpus.build)"
-    )
+def test_the_build_is_deterministic_and_ensure_corpus_refreshes_a_stale_file(tmp_path):
+    first = build.csv_text(build.build()[1])
+    assert first == build.csv_text(build.build()[1])
+    path = tmp_path / "messages.csv"
+    assert build.ensure_corpus(path).read_text(encoding="utf-8") == first
+    path.write_text("text,label\nstale,scam\n", encoding="utf-8")
+    assert build.ensure_corpus(path).read_text(encoding="utf-8") == first
 
 
 def test_scenario_groups_never_mix_labels(corpus):
     assert (corpus.groupby("group").label.nunique() == 1).all()
+
+
+def test_sender_headers_are_not_a_label_cue(corpus):
+    zh = corpus[corpus.lang == "zh"]
+    has_header = zh.text.str.startswith("【")
+    rates = has_header.groupby(zh.label).mean()
+    assert rates["scam"] > 0 and rates["benign"] > 0
+    assert max(rates) <= 2 * min(rates), rates.to_dict()

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import argparse
 import csv
+import io
+import os
 import random
 import re
 import sys
@@ -64,6 +66,25 @@ ROW_BASE = {"zh": 6, "en": 5}
 ROW_PER_SLOT = {"zh": 2, "en": 2}
 ROW_MAX = {"zh": 12, "en": 10}
 OBFUSCATION_RATE = 0.10
+
+# SMS sender headers ("【游卡网客服】"). Real SMS of both labels carry one, so a header must not
+# read as "official": it goes on the same share of short zh rows of every category that is sent
+# as SMS, scam and benign alike, drawn from one pool of senders.
+HEADER_RATE = 0.12
+HEADER_MAX_CHARS = 160
+HEADER_CATEGORIES = {
+    "fake_customer_service",
+    "impersonation_authority",
+    "phishing",
+    "payment_lure",
+    "support_reply",
+    "otp_notice",
+    "safety_notice",
+    "transaction_notice",
+    "marketing",
+}
+HEADER_SLOTS = ("platform", "bank", "courier", "carrier", "ecommerce")
+HEADER_SUFFIXES = ("", "", "客服", "官方", "售后", "服务中心")
 
 SLOT_RE = re.compile(r"\{([a-z_]+?)(\d?)\}")
 ZWSP = "\u200b"
@@ -610,8 +631,23 @@ def row_cap(tpl: dict) -> int:
     return max(ROW_BASE[lang], min(ROW_MAX[lang], cap))
 
 
+def add_sender_header(text: str, tpl: dict, slots, rng: random.Random) -> str:
+    """Prefix 【sender】 to a short zh SMS-like row, at the same rate for both labels."""
+    if (
+        tpl["lang"] != "zh"
+        or tpl["category"] not in HEADER_CATEGORIES
+        or len(text) > HEADER_MAX_CHARS
+        or text.lstrip().startswith("【")
+        or rng.random() >= HEADER_RATE
+    ):
+        return text
+    sender = rng.choice(slot_values(slots, "zh", rng.choice(HEADER_SLOTS)))
+    return f"【{sender}{rng.choice(HEADER_SUFFIXES)}】{text.lstrip()}"
+
+
 def expand_template(tpl: dict, slots, seen_texts: set[str]) -> list[dict]:
     rng = random.Random(f"{SEED}:{tpl['id']}")
+    header_rng = random.Random(f"{SEED}:header:{tpl['id']}")
     cap = row_cap(tpl)
     rows: list[dict] = []
     for attempt in range(cap * 8):
@@ -629,6 +665,7 @@ def expand_template(tpl: dict, slots, seen_texts: set[str]) -> list[dict]:
                 obf_text = obfuscate(text, tpl["lang"], rng)
                 obfuscated = obf_text != text
                 text = obf_text
+            text = add_sender_header(text, tpl, slots, header_rng)
         text = text.strip()
         if not text or text in seen_texts:
             continue
@@ -716,11 +753,34 @@ def build(seeds_dir: Path = SEEDS_DIR) -> tuple[list[dict], list[dict]]:
     return templates, rows
 
 
+def csv_text(rows: list[dict]) -> str:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n", extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buf.getvalue()
+
+
 def write_csv(rows: list[dict], path: Path = OUT_FILE) -> None:
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=COLUMNS, lineterminator="\n", extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(rows)
+    """Write the rows atomically (a reader never sees half a file)."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(csv_text(rows), encoding="utf-8", newline="")
+    os.replace(tmp, path)
+
+
+def ensure_corpus(path: Path = OUT_FILE) -> Path:
+    """The corpus file, (re)built from the seeds when it is missing or stale.
+
+    ``messages.csv`` is generated (about a second) and not kept in git: the seeds are the
+    source. Training and tests call this, so they always see what the seeds build.
+    """
+    path = Path(path)
+    _, rows = build()
+    text = csv_text(rows)
+    if not path.is_file() or path.read_text(encoding="utf-8") != text:
+        write_csv(rows, path)
+    return path
 
 
 def report(templates: list[dict], rows: list[dict], out=sys.stdout) -> None:

@@ -33,6 +33,8 @@ POSITIVE = [
         "I need remote access to your phone to cancel the charge, please install the app I send.",
         "remote access",
     ),
+    # 取消 is the pretext here, not a negation of the ask
+    ("如需取消请下载会议软件共享屏幕", "共享屏幕"),
 ]
 
 NEGATIVE = [

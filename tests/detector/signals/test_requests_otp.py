@@ -41,6 +41,14 @@ POSITIVE = [
         "Our staff never ask for codes, but for this refund you need to send me the OTP.",
         "OTP",
     ),
+    # "if you don't" is a threat, not a negation
+    (
+        "If you don't send the verification code now, your account will be frozen.",
+        "verification code",
+    ),
+    ("刚才发你手机的那个码麻烦发我一下", "那个码"),
+    ("把你手机上收到的6位数发我一下，我帮你退款", "6位数"),
+    ("Please send me the 6 digits we texted you.", "6 digits we texted"),
 ]
 
 NEGATIVE = [
@@ -72,6 +80,13 @@ NEGATIVE = [
     "I didn't receive the verification code, can you resend it?",
     "Please send me your order number so I can check the top-up status.",
     "The verification code field is not showing on the checkout page.",
+    # "no need to" is a negation too
+    "您好，退款会原路退回，无需提供密码或验证码",
+    "You don't need to send us your verification code, the refund is automatic.",
+    "We won't ask for your OTP.",
+    # a scammer's line quoted after a colon is reported speech
+    "骗子会说：请把验证码发给我，千万别信",
+    "Scammers will say: send me the verification code. Hang up.",
 ]
 
 

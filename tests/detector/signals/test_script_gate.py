@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import csv
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -12,8 +11,7 @@ from hypothesis import strategies as st
 
 from detector.signals import default_analyzer
 from detector.signals.analyzer import SignalAnalyzer, required_script
-
-CORPUS = Path(__file__).resolve().parents[3] / "training" / "corpus" / "messages.csv"
+from training.corpus.build import ensure_corpus
 
 
 @pytest.mark.parametrize(
@@ -56,7 +54,7 @@ def test_every_shipped_rule_but_a_few_is_gated():
 
 
 def test_when_corpus_analyzed_then_gate_changes_nothing():
-    with CORPUS.open(encoding="utf-8", newline="") as f:
+    with ensure_corpus().open(encoding="utf-8", newline="") as f:
         texts = [row["text"] for i, row in enumerate(csv.DictReader(f)) if i % 13 == 0]
     assert len(texts) > 2000
     for text in texts:
