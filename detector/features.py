@@ -22,7 +22,7 @@ from contextlib import contextmanager
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer, TfidfVectorizer
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from detector.model_input import SIGNAL_FEATURE_NAMES, mask_text, signal_vector
@@ -45,6 +45,8 @@ def row_texts(X) -> list[str]:
 
 #: text → (masked text, signal vector), consulted while ``precomputed_views`` is active.
 _VIEWS: Mapping[str, tuple[str, np.ndarray]] = {}
+#: Char n-gram counts of the masked texts, consulted while ``precomputed_views`` is active.
+_COUNTS: SharedCounts | None = None
 
 
 def text_views(texts: Iterable[str]) -> dict[str, tuple[str, np.ndarray]]:
@@ -62,14 +64,138 @@ def text_views(texts: Iterable[str]) -> dict[str, tuple[str, np.ndarray]]:
 
 
 @contextmanager
-def precomputed_views(views: Mapping[str, tuple[str, np.ndarray]]) -> Iterator[None]:
-    """Let ``MessageFeatures`` look texts up in ``views`` instead of recomputing them."""
-    global _VIEWS
-    previous, _VIEWS = _VIEWS, views
+def precomputed_views(
+    views: Mapping[str, tuple[str, np.ndarray]], counts: SharedCounts | None = None
+) -> Iterator[None]:
+    """Let ``MessageFeatures`` look texts up in ``views`` (and their n-gram counts up in
+    ``counts``) instead of recomputing them."""
+    global _VIEWS, _COUNTS
+    previous = _VIEWS, _COUNTS
+    _VIEWS, _COUNTS = views, counts
     try:
         yield
     finally:
-        _VIEWS = previous
+        _VIEWS, _COUNTS = previous
+
+
+def _tfidf_vectorizer(ngram_range, max_features, min_df) -> TfidfVectorizer:
+    return TfidfVectorizer(
+        analyzer="char_wb",
+        ngram_range=tuple(ngram_range),
+        max_features=max_features,
+        min_df=min_df,
+        sublinear_tf=True,
+        lowercase=False,
+        dtype=np.float32,
+    )
+
+
+def _count_chunk(texts: list[str], ngram_range) -> tuple[np.ndarray, sp.csr_matrix]:
+    counter = CountVectorizer(
+        analyzer="char_wb", ngram_range=tuple(ngram_range), lowercase=False, dtype=np.float32
+    )
+    counts = counter.fit_transform(texts)
+    return counter.get_feature_names_out(), counts
+
+
+class SharedCounts:
+    """Char n-gram counts of every distinct masked text of a training run, counted once.
+
+    Training fits five vectorizers (four cross-validation folds and the final model) on
+    overlapping parts of one corpus. Each derives its vocabulary, idf and matrices from
+    these rows by the same steps ``TfidfVectorizer`` takes on the texts (count, sort by
+    n-gram, keep ``min_df``, keep the ``max_features`` most frequent, idf), so the fitted
+    vectorizer and every matrix are equal to a plain fit's (tested); counting once saves
+    most of the cost of each fit.
+    """
+
+    def __init__(self, terms: np.ndarray, counts: sp.csr_matrix, texts: list[str], ngram_range):
+        self.terms = terms  # sorted, as CountVectorizer sorts its vocabulary
+        self.counts = counts
+        self.ngram_range = tuple(ngram_range)
+        self._row = {t: i for i, t in enumerate(texts)}
+        self._columns: dict[int, np.ndarray] = {}  # id(fitted vectorizer) → its columns here
+
+    @classmethod
+    def count(cls, texts: list[str], ngram_range, n_jobs: int = -1) -> SharedCounts:
+        """Count ``texts`` in two halves on two cores and merge the vocabularies."""
+        from joblib import Parallel, delayed
+
+        texts = list(dict.fromkeys(texts))
+        halves = [texts[: len(texts) // 2], texts[len(texts) // 2 :]]
+        parts = Parallel(n_jobs=n_jobs)(delayed(_count_chunk)(h, ngram_range) for h in halves if h)
+        terms = parts[0][0]
+        for other, _ in parts[1:]:
+            terms = np.union1d(terms, other)
+        blocks = []
+        for names, counts in parts:
+            remap = np.searchsorted(terms, names).astype(counts.indices.dtype)
+            counts = sp.csr_matrix(
+                (counts.data, remap.take(counts.indices), counts.indptr),
+                shape=(counts.shape[0], len(terms)),
+            )
+            counts.sort_indices()
+            blocks.append(counts)
+        return cls(terms, sp.vstack(blocks, format="csr"), texts, ngram_range)
+
+    def _compatible(self, vectorizer: TfidfVectorizer, masked: list[str]) -> bool:
+        return (
+            vectorizer.analyzer == "char_wb"
+            and tuple(vectorizer.ngram_range) == self.ngram_range
+            and vectorizer.lowercase is False
+            and not vectorizer.binary
+            and vectorizer.max_df == 1.0
+            and vectorizer.vocabulary is None
+            and isinstance(vectorizer.min_df, int)
+            and all(t in self._row for t in masked)
+        )
+
+    def _rows(self, masked: list[str]) -> sp.csr_matrix:
+        return self.counts[np.fromiter((self._row[t] for t in masked), dtype=np.int64)]
+
+    def fit_transform(self, vectorizer: TfidfVectorizer, masked: list[str]):
+        """Fit ``vectorizer`` on ``masked`` from the counts and return its matrix; ``None``
+        when the counts cannot stand in for the texts."""
+        if not masked or not self._compatible(vectorizer, masked):
+            return None
+        rows = self._rows(masked)
+        # The fold's own vocabulary: n-grams that occur in its texts, in sorted order.
+        present = np.flatnonzero(np.bincount(rows.indices, minlength=len(self.terms)))
+        X = rows[:, present]
+        dfs = np.bincount(X.indices, minlength=X.shape[1])
+        mask = dfs >= vectorizer.min_df
+        limit = vectorizer.max_features
+        if limit is not None and mask.sum() > limit:
+            tfs = np.asarray(X.sum(axis=0)).ravel()
+            keep = (-tfs[mask]).argsort()[:limit]
+            new_mask = np.zeros(len(dfs), dtype=bool)
+            new_mask[np.flatnonzero(mask)[keep]] = True
+            mask = new_mask
+        kept = np.flatnonzero(mask)
+        if len(kept) == 0:
+            return None
+        columns = present[kept]
+        X = X[:, kept]
+        vectorizer.vocabulary_ = dict(
+            zip(self.terms[columns].tolist(), np.arange(len(kept), dtype=np.int64), strict=True)
+        )
+        vectorizer.fixed_vocabulary_ = False
+        vectorizer._tfidf = TfidfTransformer(
+            norm=vectorizer.norm,
+            use_idf=vectorizer.use_idf,
+            smooth_idf=vectorizer.smooth_idf,
+            sublinear_tf=vectorizer.sublinear_tf,
+        ).fit(X)
+        self._columns[id(vectorizer)] = columns
+        return vectorizer._tfidf.transform(X, copy=False)
+
+    def transform(self, vectorizer: TfidfVectorizer, masked: list[str]):
+        """``vectorizer.transform(masked)`` from the counts, for a vectorizer fitted by
+        :meth:`fit_transform`; ``None`` otherwise."""
+        columns = self._columns.get(id(vectorizer))
+        if columns is None or not masked or not all(t in self._row for t in masked):
+            return None
+        return vectorizer._tfidf.transform(self._rows(masked)[:, columns], copy=False)
 
 
 def _view(text: str) -> tuple[str, np.ndarray]:
@@ -124,16 +250,10 @@ class MessageFeatures(TransformerMixin, BaseEstimator):
     def _fit(self, X, keep: bool = False):
         X = validate_data(self, X, dtype=None, ensure_2d=True, ensure_min_samples=1)
         masked, sig = _views(row_texts(X))
-        self.vectorizer_ = TfidfVectorizer(
-            analyzer="char_wb",
-            ngram_range=tuple(self.ngram_range),
-            max_features=self.max_features,
-            min_df=self.min_df,
-            sublinear_tf=True,
-            lowercase=False,
-            dtype=np.float32,
-        )
-        tfidf = self.vectorizer_.fit_transform(masked) if keep else self.vectorizer_.fit(masked)
+        self.vectorizer_ = _tfidf_vectorizer(self.ngram_range, self.max_features, self.min_df)
+        tfidf = _COUNTS.fit_transform(self.vectorizer_, masked) if _COUNTS is not None else None
+        if tfidf is None:
+            tfidf = self.vectorizer_.fit_transform(masked)
         self.n_ngrams_ = len(self.vectorizer_.vocabulary_)
         # The fitted vectorizer keeps the n-grams it dropped; those are fragments of training
         # texts and have no use at prediction time.
@@ -145,7 +265,10 @@ class MessageFeatures(TransformerMixin, BaseEstimator):
         check_is_fitted(self, "vectorizer_")
         X = validate_data(self, X, dtype=None, ensure_2d=True, reset=False)
         masked, sig = _views(row_texts(X))
-        return self._stack(self.vectorizer_.transform(masked), sig)
+        tfidf = _COUNTS.transform(self.vectorizer_, masked) if _COUNTS is not None else None
+        if tfidf is None:
+            tfidf = self.vectorizer_.transform(masked)
+        return self._stack(tfidf, sig)
 
     def assemble(self, norms: list[NormalizedText], signals: list[list[Signal]]) -> sp.csr_matrix:
         """The feature matrix from already normalized texts and their signals."""

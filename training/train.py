@@ -37,7 +37,13 @@ from sklearn.pipeline import Pipeline
 from detector.batch import readable_csv
 from detector.classifier import BlendedScamClassifier
 from detector.errors import InvalidInputError
-from detector.features import MessageFeatures, precomputed_views, row_texts, text_views
+from detector.features import (
+    MessageFeatures,
+    SharedCounts,
+    precomputed_views,
+    row_texts,
+    text_views,
+)
 from detector.model import save_message_model
 from detector.model_input import text_windows, window_risk
 
@@ -319,9 +325,14 @@ def train(
     for part in Parallel(n_jobs=n_jobs)(delayed(text_views)(c) for c in chunks):
         views.update(part)
     progress(f"normalized {len(views)} distinct texts")
+    # Likewise count their char n-grams once; each fit derives its TF-IDF from the counts.
+    counts = SharedCounts.count(
+        sorted({masked for masked, _ in views.values()}), params.ngram_range, n_jobs
+    )
+    progress(f"counted {counts.counts.shape[1]} distinct n-grams")
 
-    def job(k: int, views: dict[str, Any]) -> Any:
-        with precomputed_views(views):
+    def job(k: int, views: dict[str, Any], counts: SharedCounts) -> Any:
+        with precomputed_views(views, counts):
             if k < 0:  # the final model does not depend on the folds: fit it alongside them
                 return _fit(params, X, y, groups, scam_classes)
             tr, te = splits[k]
@@ -331,7 +342,9 @@ def train(
     # The fits are independent: run them on every core, the longest (final) one first.
     # The results do not depend on n_jobs.
     jobs = [-1, *range(len(splits))]
-    results = Parallel(n_jobs=n_jobs, return_as="generator")(delayed(job)(k, views) for k in jobs)
+    results = Parallel(n_jobs=n_jobs, return_as="generator")(
+        delayed(job)(k, views, counts) for k in jobs
+    )
     pipeline = None
     for k, result in zip(jobs, results, strict=True):
         if k < 0:

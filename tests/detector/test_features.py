@@ -109,3 +109,35 @@ def test_when_views_are_precomputed_then_features_are_the_same():
     with precomputed_views(fake):
         row = plain.transform(texts[:1]).toarray()[0]
     assert not np.array_equal(row, plain.transform(texts[:1]).toarray()[0])
+
+
+@pytest.mark.parametrize(("min_df", "max_features"), [(1, None), (2, None), (2, 300), (3, 50)])
+def test_when_counts_are_shared_then_vectorizer_and_matrices_equal_a_plain_fit(
+    min_df, max_features
+):
+    from detector.features import SharedCounts, _tfidf_vectorizer, text_views
+
+    rng = np.random.default_rng(0)
+    words = ["验证码", "客服", "退款", "订单", "code", "send", "refund", "QQ", "微信", "请", "您"]
+    texts = [" ".join(rng.choice(words, size=rng.integers(1, 8))) for _ in range(120)]
+    texts += ["您的验证码为482913", "Send me the code 123456", "加我QQ 12345678"]
+    views = text_views(texts)
+    masked = [views[t][0] for t in texts]
+    counts = SharedCounts.count([*masked, "仅在别的折里出现的文本"], (1, 3), n_jobs=1)
+    fold, test = masked[:90], masked[90:] + masked[:5]  # duplicates and unseen rows
+    plain = _tfidf_vectorizer((1, 3), max_features, min_df)
+    expected = plain.fit_transform(fold)
+    shared = _tfidf_vectorizer((1, 3), max_features, min_df)
+    got = counts.fit_transform(shared, fold)
+    assert shared.vocabulary_ == plain.vocabulary_
+    np.testing.assert_array_equal(shared.idf_, plain.idf_)
+    # equal entries; within a row they may be stored in another order
+    for a, b in ((got, expected), (counts.transform(shared, test), plain.transform(test))):
+        a, b = a.sorted_indices(), b.sorted_indices()
+        assert a.dtype == b.dtype
+        np.testing.assert_array_equal(a.indptr, b.indptr)
+        np.testing.assert_array_equal(a.indices, b.indices)
+        np.testing.assert_array_equal(a.data, b.data)
+    # texts the counts do not hold fall back to the plain path
+    assert counts.transform(shared, ["never counted"]) is None
+    assert counts.fit_transform(_tfidf_vectorizer((1, 2), None, 1), fold) is None
