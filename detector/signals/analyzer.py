@@ -39,6 +39,9 @@ _EXTEND_GAP = 3
 _MERGE_GAP = 1
 #: How far after a phrase a negation ("…不会") still negates it.
 _NEGATION_AFTER_REACH = 12
+#: Quotation marks (after normalization), and how far back an opening mark is looked for.
+_QUOTES = {"“": "”", "「": "」", "『": "』", "‘": "’", '"': '"'}
+_QUOTE_REACH = 200
 
 
 def _alternation(fragments: tuple[str, ...], lang: str) -> str:
@@ -105,6 +108,7 @@ class _Context:
     reported: dict[str, re.Pattern[str]]
     question: dict[str, re.Pattern[str]]
     verdict: dict[str, re.Pattern[str]]
+    quote_leads: dict[str, re.Pattern[str]]
     giving: re.Pattern[str] | None
 
     @classmethod
@@ -121,6 +125,7 @@ class _Context:
             per_lang(lex.reported),
             per_lang(lex.questions),
             per_lang(lex.verdicts),
+            per_lang(lex.quote_leads) if lex.quote_leads is not None else {},
             giving,
         )
 
@@ -130,7 +135,8 @@ class _Context:
         A negation counts when it sits in the same clause before ``anchor`` (where the ask
         starts), or, for phrases (``after``), right after them: "官方客服不会…".
         Reported speech counts in the sentence up to the finding; a question up to a little
-        after it; a verdict ("…都是诈骗") anywhere in the sentence.
+        after it; a verdict ("…都是诈骗") anywhere in the sentence. A finding inside quotation
+        marks is also silenced by what leads into the quote (:meth:`_quoted`).
         """
         clause_start = _last_break(_CLAUSE_BREAK, text, anchor)
         sentence_start = _last_break(_SENTENCE_BREAK, text, start)
@@ -149,7 +155,46 @@ class _Context:
                 or self.verdict[lang].search(sentence)
             ):
                 return True
+        return self._quoted(text, start, end)
+
+    def _quoted(self, text: str, start: int, end: int) -> bool:
+        """Whether ``[start, end)`` sits in a quotation that someone else says: the clause
+        before the opening mark negates it ("本平台不会以“…请把验证码发给我”为由联系您"), or
+        the sentence before the mark reports speech, judges it or names a scammer."""
+        opening = _opening_quote(text, start, end)
+        if opening is None:
+            return False
+        lead_clause = text[_last_break(_CLAUSE_BREAK, text, opening) : opening]
+        lead_sentence = text[_last_break(_SENTENCE_BREAK, text, opening) : opening]
+        for lang in ("zh", "en"):
+            leads = self.quote_leads.get(lang)
+            if (
+                self.negation[lang].search(lead_clause)
+                or self.reported[lang].search(lead_sentence)
+                or self.verdict[lang].search(lead_sentence)
+                or (leads is not None and leads.search(lead_sentence))
+            ):
+                return True
         return False
+
+
+def _opening_quote(text: str, start: int, end: int) -> int | None:
+    """Index of the opening quotation mark of a quote that holds ``[start, end)``, if any:
+    the last opening mark before ``start`` (within reach) whose closing mark, if there is
+    one, comes at or after ``end``; marks that open and close before ``start`` are skipped."""
+    lo = max(0, start - _QUOTE_REACH)
+    for i in range(start - 1, lo - 1, -1):
+        closing = _QUOTES.get(text[i])
+        if closing is None:
+            continue
+        if closing == text[i] and text.count(closing, lo, i) % 2:
+            continue  # a straight quote that closes an earlier one
+        close_at = text.find(closing, i + 1, end + _QUOTE_REACH)
+        if close_at == -1 or close_at >= end - 1:
+            return i
+        if close_at < start:
+            return None  # the nearest quote closed before the finding
+    return None
 
 
 def _last_break(pattern: re.Pattern[str], text: str, pos: int) -> int:

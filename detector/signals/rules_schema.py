@@ -118,6 +118,9 @@ class Lexicon(_Strict):
     reported: PerLang
     questions: PerLang
     verdicts: PerLang
+    #: Words before an opening quotation mark that make the quote someone else's words:
+    #: "骗子常用“…”", "scammers say \"…\"" (optional).
+    quote_leads: PerLang | None = None
     giving: tuple[str, ...] = ()
 
     @field_validator("giving")

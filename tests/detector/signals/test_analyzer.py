@@ -71,3 +71,25 @@ def test_when_adversarial_text_then_answers_without_hanging(text, deadline):
 def test_when_megabyte_of_text_then_clear_error(deadline):
     with deadline(10), pytest.raises(TextTooLongError):
         default_analyzer().analyze("验证码发给我" * 200_000)
+
+
+QUOTES = [
+    # (text, fires): a request inside quotation marks is someone else's words when what leads
+    # into the quote negates it, reports speech, judges it or names a scammer
+    ("本平台不会以“订单异常，请把验证码发给我”为由联系您", False),
+    ("骗子常用话术：“您好，请把验证码发给我，帮您退款”", False),
+    ("他说“请把验证码发给我”，我没理", False),
+    ("凡是说「把短信验证码告诉我」的都不是客服", False),
+    ('Scammers often say "please send me the verification code" to steal accounts', False),
+    # the writer's own quote, or a quote that closed before the ask, still counts
+    ("客服：“请把验证码发给我，我帮您退款”", True),
+    ("我们注意到“订单异常”，请把验证码发给我", True),
+    ("您好，“官方客服”提醒您，请把验证码发给我", True),
+    ('"Please send me the verification code," the agent wrote.', True),
+]
+
+
+@pytest.mark.parametrize(("text", "fires"), QUOTES)
+def test_when_request_is_quoted_then_the_lead_decides(text, fires):
+    codes = {s.code for s in default_analyzer().analyze(text)}
+    assert ("requests_otp" in codes) is fires

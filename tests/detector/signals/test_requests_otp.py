@@ -84,6 +84,8 @@ NEGATIVE = [
     "您好，退款会原路退回，无需提供密码或验证码",
     "You don't need to send us your verification code, the refund is automatic.",
     "We won't ask for your OTP.",
+    # a verdict on the whole sentence
+    "要求您把验证码转发过去的，是典型的诈骗",
     # a scammer's line quoted after a colon is reported speech
     "骗子会说：请把验证码发给我，千万别信",
     "Scammers will say: send me the verification code. Hang up.",
