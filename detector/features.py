@@ -22,7 +22,7 @@ from contextlib import contextmanager
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer, TfidfVectorizer
+from sklearn.feature_extraction.text import TfidfTransformer, TfidfVectorizer
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from detector.model_input import SIGNAL_FEATURE_NAMES, mask_text, signal_vector
@@ -90,12 +90,49 @@ def _tfidf_vectorizer(ngram_range, max_features, min_df) -> TfidfVectorizer:
     )
 
 
+_CHUNK_TEXTS = 4096
+_GRAM_BITS = np.uint64(21)
+_GRAM_MASK = np.uint64((1 << 21) - 1)
+
+
 def _count_chunk(texts: list[str], ngram_range) -> tuple[np.ndarray, sp.csr_matrix]:
-    counter = CountVectorizer(
-        analyzer="char_wb", ngram_range=tuple(ngram_range), lowercase=False, dtype=np.float32
+    """Char n-gram counts of ``texts``: (packed n-gram codes, counts over those codes).
+
+    The n-grams are ``char_wb``'s, packed by the serving path's NumPy analyzer
+    (:func:`detector.fastpath._packed_ngrams`, tested equal to scikit-learn's); columns
+    follow the sorted codes here and are put in the n-grams' string order by the caller.
+    """
+    from detector.fastpath import _packed_ngrams
+
+    codes_parts, blocks = [], []
+    for i in range(0, len(texts), _CHUNK_TEXTS):
+        rows, codes = _packed_ngrams(texts[i : i + _CHUNK_TEXTS], *ngram_range)
+        uniq, cols = np.unique(codes, return_inverse=True)
+        block = sp.csr_matrix(
+            (np.ones(len(cols), dtype=np.float32), (rows, cols.ravel())),
+            shape=(min(_CHUNK_TEXTS, len(texts) - i), len(uniq)),
+        )  # duplicates are summed: counts
+        codes_parts.append(uniq)
+        blocks.append(block)
+    codes = np.unique(np.concatenate(codes_parts)) if codes_parts else np.zeros(0, np.uint64)
+    merged = [
+        sp.csr_matrix(
+            (b.data, np.searchsorted(codes, u)[b.indices], b.indptr),
+            shape=(b.shape[0], len(codes)),
+        )
+        for u, b in zip(codes_parts, blocks, strict=True)
+    ]
+    counts = sp.vstack(merged, format="csr") if merged else sp.csr_matrix((0, 0), dtype=np.float32)
+    return codes, counts
+
+
+def _unpack(codes: np.ndarray) -> np.ndarray:
+    """Packed n-gram codes → the n-grams as strings."""
+    parts = [(codes >> (_GRAM_BITS * np.uint64(k))) & _GRAM_MASK for k in (2, 1, 0)]
+    return np.array(
+        ["".join(chr(int(c) - 1) for c in chars if c) for chars in zip(*parts, strict=True)],
+        dtype=object,
     )
-    counts = counter.fit_transform(texts)
-    return counter.get_feature_names_out(), counts
 
 
 class SharedCounts:
@@ -124,19 +161,22 @@ class SharedCounts:
         texts = list(dict.fromkeys(texts))
         halves = [texts[: len(texts) // 2], texts[len(texts) // 2 :]]
         parts = Parallel(n_jobs=n_jobs)(delayed(_count_chunk)(h, ngram_range) for h in halves if h)
-        terms = parts[0][0]
-        for other, _ in parts[1:]:
-            terms = np.union1d(terms, other)
+        codes = np.unique(np.concatenate([c for c, _ in parts]))
+        # CountVectorizer orders its vocabulary by the n-grams' strings, not by their codes.
+        terms = _unpack(codes)
+        order = np.argsort(terms, kind="stable")
+        column_of_code = np.empty(len(codes), dtype=np.int32)
+        column_of_code[order] = np.arange(len(codes), dtype=np.int32)
         blocks = []
-        for names, counts in parts:
-            remap = np.searchsorted(terms, names).astype(counts.indices.dtype)
+        for part_codes, counts in parts:
+            remap = column_of_code[np.searchsorted(codes, part_codes)]
             counts = sp.csr_matrix(
-                (counts.data, remap.take(counts.indices), counts.indptr),
-                shape=(counts.shape[0], len(terms)),
+                (counts.data, remap[counts.indices], counts.indptr),
+                shape=(counts.shape[0], len(codes)),
             )
             counts.sort_indices()
             blocks.append(counts)
-        return cls(terms, sp.vstack(blocks, format="csr"), texts, ngram_range)
+        return cls(terms[order], sp.vstack(blocks, format="csr"), texts, ngram_range)
 
     def _compatible(self, vectorizer: TfidfVectorizer, masked: list[str]) -> bool:
         return (

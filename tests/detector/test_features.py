@@ -120,7 +120,13 @@ def test_when_counts_are_shared_then_vectorizer_and_matrices_equal_a_plain_fit(
     rng = np.random.default_rng(0)
     words = ["验证码", "客服", "退款", "订单", "code", "send", "refund", "QQ", "微信", "请", "您"]
     texts = [" ".join(rng.choice(words, size=rng.integers(1, 8))) for _ in range(120)]
-    texts += ["您的验证码为482913", "Send me the code 123456", "加我QQ 12345678"]
+    texts += ["您的验证码为482913", "Send me the code 123456", "加我QQ 12345678", "a", "x y"]
+    texts += [
+        "  多个\u3000全角\u3000空格  ",
+        "emoji 😀 in 🤖 words",
+        "tab\tsep\nline\r\n",
+        "Ünïcödé ß",
+    ]
     views = text_views(texts)
     masked = [views[t][0] for t in texts]
     counts = SharedCounts.count([*masked, "仅在别的折里出现的文本"], (1, 3), n_jobs=1)
