@@ -30,6 +30,13 @@ _GAP = r"[^,。.!?;\n]"
 _DEFAULT_WINDOW = {"zh": 12, "en": 40}
 #: An object written before its ask ("把验证码发给我") sits close to it.
 _OBJECT_FIRST_WINDOW = {"zh": 6, "en": 25}
+#: An ask may also open the clause right after its object, after a polite lead ("麻烦").
+#: …unless the object's clause is a condition.
+_CONDITION = re.compile(r"如果|如|若|假如|万一|要是|(?<![a-z])(?:if|when|once)(?![a-z])")
+_NEXT_CLAUSE_LEAD = (
+    "(?:麻烦|请|劳烦|辛苦|那就|就|直接|然后|马上|赶紧|尽快|现在)?(?:您|你)?(?:再|先|帮忙)?"
+    "|(?:please |kindly |now |then |just )"
+)
 _CLAUSE_BREAK = re.compile(r"[,。.!?;\n:]")
 _SENTENCE_BREAK = re.compile(r"[。.!?;\n]")
 #: How far after a finding an "is this real?" question still refers to it.
@@ -229,9 +236,15 @@ class CompiledRule:
                 f"(?P<a1>{ask}){_GAP}{{0,{w}}}?(?P<o1>{obj})"
                 f"|(?P<o2>{obj}){_GAP}{{0,{w2}}}?(?P<a2>{ask})"
             )
+            # The object ends one clause and the ask opens the next: "收到一个6位数，麻烦发给我".
+            # A pass of its own, so its matches never hide the ones above.
+            self.next_clause = re.compile(
+                f"(?P<o2>{obj}){_GAP}{{0,{w2}}}?[,;] ?(?:{_NEXT_CLAUSE_LEAD})?(?P<a2>{ask})"
+            )
         else:
             self.prefilter = re.compile(_alternation(spec.patterns, lang))
             self.pattern = self.prefilter
+            self.next_clause = None
         #: Every finding contains an object (or phrase): a text without its script has none.
         self.script = required_script(self.prefilter.pattern)
 
@@ -242,23 +255,37 @@ class CompiledRule:
             return []
         spans = []
         for m in self.pattern.finditer(text):
-            start, end = m.span()
-            if self.kind == "request":
-                if m.group("a1") is not None:
-                    anchor, obj_end = m.start("a1"), m.end("o1")
-                else:
-                    anchor, obj_end = m.start("a2"), m.end("o2")
-                if context.giving is not None and context.giving.match(text, obj_end):
-                    continue  # "验证码为482913…": a code being given, not asked for
-                end = self._extend(text, end)
-            else:
-                anchor = start
-            if self.suppressible and context.suppressed(
-                text, start, end, anchor, after=self.kind == "phrase"
-            ):
-                continue
-            spans.append((start, end))
+            span = self._accept(text, m, context)
+            if span is not None:
+                spans.append(span)
+        if self.next_clause is not None:
+            for m in self.next_clause.finditer(text):
+                clause = text[_last_break(_CLAUSE_BREAK, text, m.start()) : m.start()]
+                if _CONDITION.search(clause):
+                    continue  # "如人脸验证失败，请回复…": a condition, not the thing asked for
+                span = self._accept(text, m, context)
+                if span is not None:
+                    spans.append(span)
         return spans
+
+    def _accept(self, text: str, m: re.Match, context: _Context) -> tuple[int, int] | None:
+        """The span of a match, or ``None`` when its context says it is not a finding."""
+        start, end = m.span()
+        if self.kind == "request":
+            if m.re is self.pattern and m.group("a1") is not None:
+                anchor, obj_end = m.start("a1"), m.end("o1")
+            else:
+                anchor, obj_end = m.start("a2"), m.end("o2")
+            if context.giving is not None and context.giving.match(text, obj_end):
+                return None  # "验证码为482913…": a code being given, not asked for
+            end = self._extend(text, end)
+        else:
+            anchor = start
+        if self.suppressible and context.suppressed(
+            text, start, end, anchor, after=self.kind == "phrase"
+        ):
+            return None
+        return start, end
 
     def _extend(self, text: str, end: int) -> int:
         """Stretch a request over the objects right after it: "信用卡的有效期", "ID card number"."""

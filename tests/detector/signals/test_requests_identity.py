@@ -34,6 +34,8 @@ POSITIVE = [
 ]
 
 NEGATIVE = [
+    # a condition in the object's clause: the next clause asks for something else
+    "如人脸验证失败，请回复本工单并附上异常提示页面的截图",
     # warnings
     "客服不会索要您的身份证照片",
     "请勿将身份证号码告诉陌生人",

@@ -49,6 +49,9 @@ POSITIVE = [
     ("刚才发你手机的那个码麻烦发我一下", "那个码"),
     ("把你手机上收到的6位数发我一下，我帮你退款", "6位数"),
     ("Please send me the 6 digits we texted you.", "6 digits we texted"),
+    # the object ends one clause, the ask opens the next
+    ("你手机上刚来的那个6位数，麻烦发给我", "6位数"),
+    ("刚才那条短信里的验证码，直接发我一下就行", "验证码"),
 ]
 
 NEGATIVE = [
@@ -84,6 +87,9 @@ NEGATIVE = [
     "您好，退款会原路退回，无需提供密码或验证码",
     "You don't need to send us your verification code, the refund is automatic.",
     "We won't ask for your OTP.",
+    # the next clause's ask belongs to a condition, or the code is given
+    "如果验证码过期了，请重新获取",
+    "验证码，请勿告诉任何人",
     # a verdict on the whole sentence
     "要求您把验证码转发过去的，是典型的诈骗",
     # a scammer's line quoted after a colon is reported speech
