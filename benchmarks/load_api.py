@@ -28,6 +28,11 @@ messages that reach a worker in the same loop turn (api/batching.py), rules skip
 without their script, a cheaper normalizer fold. Met: ratio, errors, RSS. Missed: p99 <= 50 ms;
 on this machine /healthz itself has a p99 of 39-56 ms under the same 64 connections.
 
+Session 6 (same wrk, 20 s phases, INFO logs, three runs): healthz 6,643 / 6,290 / 6,691
+req/s (p99 19.5 / 20.6 / 16.0 ms); score 3,869 / 3,947 / 3,795 req/s = 58 % / 63 % / 57 %, p99
+24.3 / 29.0 / 25.9 ms; 0 errors; RSS 144 MB per worker (peak 167 MB); 10.7-10.9 messages per
+model call; worker CPU per request healthz 0.26-0.29 ms, score 0.48 ms. All four targets met.
+
 Run: ``.venv/bin/python benchmarks/load_api.py [--seconds 20] [--connections 64]``.
 """
 
