@@ -16,6 +16,7 @@ text: the fitted vocabulary holds n-grams only.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 
@@ -151,7 +152,16 @@ class SharedCounts:
         self.counts = counts
         self.ngram_range = tuple(ngram_range)
         self._row = {t: i for i, t in enumerate(texts)}
-        self._columns: dict[int, np.ndarray] = {}  # id(fitted vectorizer) → its columns here
+        self._columns = weakref.WeakKeyDictionary()  # vectorizer fitted here → its columns
+
+    def __getstate__(self) -> dict:
+        state = self.__dict__.copy()
+        del state["_columns"]  # which vectorizers this process fitted: not for other processes
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._columns = weakref.WeakKeyDictionary()
 
     @classmethod
     def count(cls, texts: list[str], ngram_range, n_jobs: int = -1) -> SharedCounts:
@@ -226,13 +236,13 @@ class SharedCounts:
             smooth_idf=vectorizer.smooth_idf,
             sublinear_tf=vectorizer.sublinear_tf,
         ).fit(X)
-        self._columns[id(vectorizer)] = columns
+        self._columns[vectorizer] = columns
         return vectorizer._tfidf.transform(X, copy=False)
 
     def transform(self, vectorizer: TfidfVectorizer, masked: list[str]):
         """``vectorizer.transform(masked)`` from the counts, for a vectorizer fitted by
         :meth:`fit_transform`; ``None`` otherwise."""
-        columns = self._columns.get(id(vectorizer))
+        columns = self._columns.get(vectorizer)
         if columns is None or not masked or not all(t in self._row for t in masked):
             return None
         return vectorizer._tfidf.transform(self._rows(masked)[:, columns], copy=False)

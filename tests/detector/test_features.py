@@ -144,6 +144,14 @@ def test_when_counts_are_shared_then_vectorizer_and_matrices_equal_a_plain_fit(
         np.testing.assert_array_equal(a.indptr, b.indptr)
         np.testing.assert_array_equal(a.indices, b.indices)
         np.testing.assert_array_equal(a.data, b.data)
+    # a vectorizer the counts did not fit (or that crossed a pickle) takes the plain path,
+    # even when a fitted one has died and its id is reused
+    import pickle
+
+    assert pickle.loads(pickle.dumps(counts)).transform(shared, test) is None
+    del shared
+    stranger = _tfidf_vectorizer((1, 3), max_features, min_df).fit(fold)
+    assert counts.transform(stranger, test) is None
     # texts the counts do not hold fall back to the plain path
-    assert counts.transform(shared, ["never counted"]) is None
+    assert counts.transform(stranger, ["never counted"]) is None
     assert counts.fit_transform(_tfidf_vectorizer((1, 2), None, 1), fold) is None

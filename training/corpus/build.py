@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import functools
 import io
 import os
 import random
@@ -762,11 +763,8 @@ def csv_text(rows: list[dict]) -> str:
 
 
 def write_csv(rows: list[dict], path: Path = OUT_FILE) -> None:
-    """Write the rows atomically (a reader never sees half a file)."""
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(csv_text(rows), encoding="utf-8", newline="")
-    os.replace(tmp, path)
+    path.write_text(csv_text(rows), encoding="utf-8", newline="")
 
 
 def ensure_corpus(path: Path = OUT_FILE) -> Path:
@@ -776,11 +774,25 @@ def ensure_corpus(path: Path = OUT_FILE) -> Path:
     source. Training and tests call this, so they always see what the seeds build.
     """
     path = Path(path)
-    _, rows = build()
-    text = csv_text(rows)
+    text = _built_text(_seeds_state(SEEDS_DIR))
     if not path.is_file() or path.read_text(encoding="utf-8") != text:
-        write_csv(rows, path)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(text, encoding="utf-8", newline="")
+        os.replace(tmp, path)
     return path
+
+
+def _seeds_state(seeds_dir: Path) -> tuple:
+    """What a build depends on that can change while a process runs: the seed files."""
+    return tuple(
+        (p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(seeds_dir.glob("*.yaml"))
+    )
+
+
+@functools.lru_cache(maxsize=1)
+def _built_text(seeds_state: tuple) -> str:
+    """The corpus CSV the seeds build, once per process and state of the seed files."""
+    return csv_text(build()[1])
 
 
 def report(templates: list[dict], rows: list[dict], out=sys.stdout) -> None:
