@@ -16,7 +16,7 @@ sizes from the category model; ``predict`` is the most probable category.
 from __future__ import annotations
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.svm import LinearSVC
 from sklearn.utils.multiclass import check_classification_targets
@@ -92,6 +92,24 @@ class BlendedScamClassifier(ClassifierMixin, BaseEstimator):
             self.risk_ = None
         return self
 
+    @classmethod
+    def from_heads(
+        cls,
+        category: CalibratedClassifierCV,
+        risk: CalibratedClassifierCV | None,
+        scam_classes,
+        **params,
+    ) -> BlendedScamClassifier:
+        """A fitted classifier made of two calibrated heads fitted elsewhere (training
+        calibrates them on its outer cross-validation folds: :func:`calibrated_on`)."""
+        clf = cls(scam_classes=scam_classes, **params)
+        clf.classes_ = category.classes_
+        clf.scam_mask_ = np.isin(clf.classes_, np.asarray(list(scam_classes)))
+        clf.category_ = category
+        clf.risk_ = risk
+        clf.n_features_in_ = category.n_features_in_
+        return clf
+
     def predict_proba(self, X):
         check_is_fitted(self, "category_")
         X = validate_data(self, X, accept_sparse="csr", reset=False)
@@ -106,3 +124,38 @@ class BlendedScamClassifier(ClassifierMixin, BaseEstimator):
     def predict(self, X):
         proba = self.predict_proba(X)
         return self.classes_[np.argmax(proba, axis=1)]
+
+
+def calibrated_on(estimator, predictions: np.ndarray, y: np.ndarray) -> CalibratedClassifierCV:
+    """A fitted ``CalibratedClassifierCV(<estimator>, "sigmoid", ensemble=False)`` made of the
+    fitted ``estimator`` and sigmoid calibrators fitted on ``predictions``: decision values
+    of the rows of ``y`` from models that did not see those rows.
+
+    ``CalibratedClassifierCV.fit`` computes such values itself with ``cross_val_predict``
+    and then refits the estimator on everything; training already has them from its outer
+    cross-validation, which saves two of the three fits of every head. The calibrators are
+    fitted by scikit-learn's own routine (``_fit_calibrator``, the one ``fit`` calls), so
+    the object is the one ``fit`` would build from those values.
+    """
+    import inspect
+
+    from sklearn.calibration import _fit_calibrator
+
+    predictions = np.asarray(predictions, dtype=np.float64)
+    if predictions.ndim == 1:
+        predictions = predictions.reshape(-1, 1)
+    classes = np.unique(y)
+    if list(classes) != list(estimator.classes_):
+        raise ValueError("the estimator was fitted on other classes than y holds")
+    extra = {}
+    if "xp" in inspect.signature(_fit_calibrator).parameters:  # scikit-learn >= 1.8
+        from sklearn.utils._array_api import get_namespace
+
+        extra["xp"] = get_namespace(predictions)[0]
+    calibrated = CalibratedClassifierCV(clone(estimator), method="sigmoid", ensemble=False)
+    calibrated.calibrated_classifiers_ = [
+        _fit_calibrator(estimator, predictions, y, classes, "sigmoid", **extra)
+    ]
+    calibrated.classes_ = classes
+    calibrated.n_features_in_ = estimator.n_features_in_
+    return calibrated

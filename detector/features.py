@@ -152,16 +152,21 @@ class SharedCounts:
         self.counts = counts
         self.ngram_range = tuple(ngram_range)
         self._row = {t: i for i, t in enumerate(texts)}
-        self._columns = weakref.WeakKeyDictionary()  # vectorizer fitted here → its columns
+        self._reset_caches()
+
+    def _reset_caches(self) -> None:
+        #: fitted vectorizer → its columns here (weak: a vectorizer's id can be reused)
+        self._columns: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        self._column_of: dict[str, int] | None = None  # n-gram → column, built when needed
 
     def __getstate__(self) -> dict:
         state = self.__dict__.copy()
-        del state["_columns"]  # which vectorizers this process fitted: not for other processes
+        del state["_columns"], state["_column_of"]  # per process
         return state
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
-        self._columns = weakref.WeakKeyDictionary()
+        self._reset_caches()
 
     @classmethod
     def count(cls, texts: list[str], ngram_range, n_jobs: int = -1) -> SharedCounts:
@@ -240,11 +245,24 @@ class SharedCounts:
         return vectorizer._tfidf.transform(X, copy=False)
 
     def transform(self, vectorizer: TfidfVectorizer, masked: list[str]):
-        """``vectorizer.transform(masked)`` from the counts, for a vectorizer fitted by
-        :meth:`fit_transform`; ``None`` otherwise."""
-        columns = self._columns.get(vectorizer)
-        if columns is None or not masked or not all(t in self._row for t in masked):
+        """``vectorizer.transform(masked)`` from the counts; ``None`` when the counts cannot
+        stand in (texts they do not hold, n-grams they never saw, other settings)."""
+        if not masked or not all(t in self._row for t in masked):
             return None
+        columns = self._columns.get(vectorizer)
+        if columns is None:  # fitted elsewhere (another process): find its n-grams here
+            if not self._compatible(vectorizer, []) or not hasattr(vectorizer, "vocabulary_"):
+                return None
+            if self._column_of is None:
+                self._column_of = {t: j for j, t in enumerate(self.terms.tolist())}
+            vocabulary = vectorizer.vocabulary_
+            columns = np.empty(len(vocabulary), dtype=np.int64)
+            for term, j in vocabulary.items():
+                column = self._column_of.get(term)
+                if column is None:
+                    return None
+                columns[j] = column
+            self._columns[vectorizer] = columns
         return vectorizer._tfidf.transform(self._rows(masked)[:, columns], copy=False)
 
 

@@ -34,8 +34,6 @@ KNOWN_WEAKNESSES = """\
   验证码发给我" the reported-speech cue 冒充 silences `requests_otp` for the whole sentence
   (risk 0.48). Moving 冒充/自称 to clause scope was measured: +608 signals on benign corpus
   rows, +0 on scam rows, so it was not done.
-- Training time sits at the 2-minute target: the shipped model took 118.7 s, and an identical
-  rerun (byte-identical artifacts) 133.1 s on the same quiet 2-core machine.
 """
 
 

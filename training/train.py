@@ -6,13 +6,15 @@ wrote). ``kefuguard train --data FILE.csv`` retrains on a user's own labelled da
 Steps:
 1. read and validate the CSV (``text``, ``label`` scam|benign, optional ``category``,
    ``lang``, ``group``);
-2. out-of-fold risk from group-split cross-validation (rows of one template never sit on
-   both sides of a split);
+2. group-split cross-validation (rows of one template never sit on both sides of a split):
+   the uncalibrated heads of each fold and of the final model are fitted in parallel; the
+   folds' out-of-fold decision values then calibrate every head (sigmoid), and the folds'
+   calibrated risks on the rows they did not see give the out-of-fold risk;
 3. thresholds: ``warn`` flags at most 1 % of benign rows out of fold (never below 0.5),
    ``block`` at most 0.2 % (never below 0.8); the same budgets per language for each
    language with at least ``MIN_LANG_BENIGN`` benign rows (``thresholds.by_lang``), so that
    one language's easy benign rows do not pay for another's hard ones;
-4. fit the final Pipeline on everything and write ``message_model.joblib``,
+4. write the final Pipeline (fitted on everything) as ``message_model.joblib``, with
    ``manifest.json`` and ``MODEL_CARD.md``.
 """
 
@@ -33,9 +35,10 @@ from joblib import Parallel, delayed
 from sklearn.metrics import average_precision_score
 from sklearn.model_selection import StratifiedGroupKFold
 from sklearn.pipeline import Pipeline
+from sklearn.svm import LinearSVC
 
 from detector.batch import readable_csv
-from detector.classifier import BlendedScamClassifier
+from detector.classifier import BlendedScamClassifier, calibrated_on
 from detector.errors import InvalidInputError
 from detector.features import (
     MessageFeatures,
@@ -68,7 +71,6 @@ class Params:
     min_df: int = 2
     signal_weight: float = 1.0
     C: float = 0.3
-    calibration_splits: int = 2
     tol: float = 1e-2
     risk_weight: float = 0.5
     #: Long texts are also scored in windows of this many characters (None: whole text
@@ -83,7 +85,7 @@ class Params:
             "min_df": self.min_df,
             "signal_weight": self.signal_weight,
             "C": self.C,
-            "calibration_splits": self.calibration_splits,
+            "calibration": "sigmoid on the outer folds' out-of-fold decisions",
             "tol": self.tol,
             "risk_weight": self.risk_weight,
             "window_chars": self.window_chars,
@@ -166,31 +168,87 @@ def classes_for(df: pd.DataFrame, target: str) -> tuple[np.ndarray, list[str]]:
     return df["category"].to_numpy(), scam
 
 
-def build_pipeline(params: Params, calibration_cv, scam_classes: list[str]) -> Pipeline:
-    return Pipeline(
-        [
-            (
-                "features",
-                MessageFeatures(
-                    ngram_range=params.ngram_range,
-                    max_features=params.max_features,
-                    min_df=params.min_df,
-                    signal_weight=params.signal_weight,
-                ),
-            ),
-            (
-                "classifier",
-                BlendedScamClassifier(
-                    scam_classes=scam_classes,
-                    C=params.C,
-                    tol=params.tol,
-                    calibration_cv=calibration_cv,
-                    risk_weight=params.risk_weight,
-                    random_state=SEED,
-                ),
-            ),
-        ]
+def _svc(params: Params) -> LinearSVC:
+    return LinearSVC(C=params.C, class_weight="balanced", tol=params.tol, random_state=SEED)
+
+
+@dataclass
+class _Heads:
+    """One fit's uncalibrated parts: features and the LinearSVC of each head."""
+
+    features: MessageFeatures
+    category: LinearSVC
+    risk: LinearSVC | None
+
+
+def _fit_heads(params: Params, X: np.ndarray, y: np.ndarray, is_scam: np.ndarray) -> _Heads:
+    features = MessageFeatures(
+        ngram_range=params.ngram_range,
+        max_features=params.max_features,
+        min_df=params.min_df,
+        signal_weight=params.signal_weight,
     )
+    Xf = features.fit_transform(X)
+    category = _svc(params).fit(Xf, y)
+    # A second, scam-vs-benign head, unless the categories already are just that.
+    two_heads = len(category.classes_) > 2 and params.risk_weight > 0 and len(set(is_scam)) > 1
+    risk = _svc(params).fit(Xf, is_scam) if two_heads else None
+    return _Heads(features, category, risk)
+
+
+def _decisions(heads: _Heads, X: np.ndarray, classes: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Decision values of both heads on ``X``, category columns in the order of ``classes``
+    (a class the fold never saw gets NaN, filled in by :func:`_fill_missing`)."""
+    Xf = heads.features.transform(X)
+    d = heads.category.decision_function(Xf)
+    if len(classes) == 2:
+        category = d.reshape(-1, 1)
+    else:
+        category = np.full((len(d), len(classes)), np.nan)
+        category[:, np.searchsorted(classes, heads.category.classes_)] = d
+    risk = heads.risk.decision_function(Xf) if heads.risk is not None else None
+    return category, risk
+
+
+def _fill_missing(d: np.ndarray) -> np.ndarray:
+    """Decision values of a class a fold never saw: the lowest value seen for that class."""
+    out = d.copy()
+    for j in range(out.shape[1]):
+        column = out[:, j]
+        seen = column[~np.isnan(column)]
+        column[np.isnan(column)] = seen.min() if len(seen) else -1.0
+    return out
+
+
+def _calibrated_pipeline(
+    params: Params,
+    heads: _Heads,
+    rows: np.ndarray,
+    y: np.ndarray,
+    is_scam: np.ndarray,
+    oof_category: np.ndarray,
+    oof_risk: np.ndarray | None,
+    scam_classes: list[str],
+) -> Pipeline:
+    """The Pipeline of ``heads``, each head calibrated on the out-of-fold decision values of
+    ``rows`` (rows the head was trained on, scored by fold models that did not see them)."""
+    predictions = _fill_missing(oof_category[rows])
+    if predictions.shape[1] > 1:  # the columns of the classes this head knows
+        predictions = predictions[:, np.searchsorted(np.unique(y), heads.category.classes_)]
+    category = calibrated_on(heads.category, predictions, y[rows])
+    risk = None
+    if heads.risk is not None and oof_risk is not None:
+        risk = calibrated_on(heads.risk, oof_risk[rows], is_scam[rows])
+    classifier = BlendedScamClassifier.from_heads(
+        category,
+        risk,
+        scam_classes,
+        C=params.C,
+        tol=params.tol,
+        risk_weight=params.risk_weight,
+        random_state=SEED,
+    )
+    return Pipeline([("features", heads.features), ("classifier", classifier)])
 
 
 def _group_splits(
@@ -216,13 +274,6 @@ def _risk(
         windows = np.array([[w] for _, w in pieces], dtype=object)
         risk, _ = window_risk(risk, owner, _risk(pipeline, windows, scam), params.window_weight)
     return risk
-
-
-def _fit(
-    params: Params, X: np.ndarray, y: np.ndarray, groups: np.ndarray, scam_classes: list[str]
-) -> Pipeline:
-    n = min(params.calibration_splits, len(np.unique(groups)))
-    return build_pipeline(params, _group_splits(y, groups, n), scam_classes).fit(X, y)
 
 
 def choose_thresholds(risk: np.ndarray, is_scam: np.ndarray) -> dict[str, float]:
@@ -331,28 +382,49 @@ def train(
     )
     progress(f"counted {counts.counts.shape[1]} distinct n-grams")
 
-    def job(k: int, views: dict[str, Any], counts: SharedCounts) -> Any:
+    def job(k: int, views: dict[str, Any], counts: SharedCounts) -> _Heads:
         with precomputed_views(views, counts):
-            if k < 0:  # the final model does not depend on the folds: fit it alongside them
-                return _fit(params, X, y, groups, scam_classes)
-            tr, te = splits[k]
-            fold = _fit(params, X[tr], y[tr], groups[tr], scam_classes)
-            return _risk(fold, X[te], scam_classes, params)
+            rows = np.arange(len(X)) if k < 0 else splits[k][0]
+            return _fit_heads(params, X[rows], y[rows], is_scam[rows])
 
-    # The fits are independent: run them on every core, the longest (final) one first.
-    # The results do not depend on n_jobs.
+    # Step 1: the uncalibrated heads of the final model and of each fold. The fits are
+    # independent: run them on every core, the longest (final) one first. The results do
+    # not depend on n_jobs.
     jobs = [-1, *range(len(splits))]
     results = Parallel(n_jobs=n_jobs, return_as="generator")(
         delayed(job)(k, views, counts) for k in jobs
     )
-    pipeline = None
-    for k, result in zip(jobs, results, strict=True):
-        if k < 0:
-            pipeline = result
-            progress("final model fitted")
-        else:
-            oof[splits[k][1]] = result
-            progress(f"cross-validation fold {k + 1}/{N_SPLITS} done")
+    fitted: dict[int, _Heads] = {}
+    for k, heads in zip(jobs, results, strict=True):
+        fitted[k] = heads
+        progress("final model fitted" if k < 0 else f"fold {k + 1}/{N_SPLITS} fitted")
+
+    # Step 2: out-of-fold decision values of every row, from the fold that did not see it.
+    # They calibrate every head (the final model's on all rows, a fold's on its own training
+    # rows), as CalibratedClassifierCV would from an inner cross-validation of its own,
+    # without the two extra fits per head that costs. Then the folds' calibrated risks on
+    # the rows they did not see (whole texts and windows, as scoring does) set the
+    # thresholds.
+    classes = np.unique(y)
+    oof_category = np.full((len(X), 1 if len(classes) == 2 else len(classes)), np.nan)
+    oof_risk = None if fitted[-1].risk is None else np.zeros(len(X))
+    with precomputed_views(views, counts):
+        for k, (_, te) in enumerate(splits):
+            category, risk = _decisions(fitted[k], X[te], classes)
+            oof_category[te] = category
+            if oof_risk is not None and risk is not None:
+                oof_risk[te] = risk
+
+        def calibrated(k: int) -> Pipeline:
+            rows = np.arange(len(X)) if k < 0 else splits[k][0]
+            return _calibrated_pipeline(
+                params, fitted[k], rows, y, is_scam, oof_category, oof_risk, scam_classes
+            )
+
+        for k, (_, te) in enumerate(splits):
+            oof[te] = _risk(calibrated(k), X[te], scam_classes, params)
+        pipeline = calibrated(-1)
+    progress("calibrated on out-of-fold decision values")
     thresholds: dict[str, Any] = choose_thresholds(oof, is_scam)
     by_lang = choose_lang_thresholds(oof, is_scam, df["lang"].to_numpy())
     if by_lang:

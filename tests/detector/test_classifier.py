@@ -88,3 +88,53 @@ def test_blend_keeps_a_distribution_and_the_risk(raw, risk):
         for side in (scam, ~scam):
             a, b = row_in[side], row_out[side]
             assert ((a[0] - a[1]) * (b[0] - b[1]) >= -1e-12).all()
+
+
+@pytest.mark.parametrize("n_classes", [2, 4])
+def test_when_calibrated_on_out_of_fold_decisions_then_equal_to_calibrated_classifier_cv(n_classes):
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.model_selection import KFold, cross_val_predict
+    from sklearn.svm import LinearSVC
+
+    from detector.classifier import calibrated_on
+
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(240, 6))
+    y = np.array([f"c{i}" for i in (X[:, 0] * 2 + X[:, 1] > 0) * (n_classes - 1) // 1])
+    y[rng.choice(240, 40, replace=False)] = [f"c{i % n_classes}" for i in range(40)]
+    splits = list(KFold(3, shuffle=True, random_state=0).split(X))
+    svc = LinearSVC(C=0.5, random_state=0)
+    expected = CalibratedClassifierCV(svc, method="sigmoid", cv=splits, ensemble=False).fit(X, y)
+    oof = cross_val_predict(svc, X, y, cv=splits, method="decision_function")
+    got = calibrated_on(LinearSVC(C=0.5, random_state=0).fit(X, y), oof, y)
+    np.testing.assert_allclose(got.predict_proba(X), expected.predict_proba(X), rtol=1e-12)
+    assert list(got.classes_) == list(expected.classes_)
+
+
+def test_when_heads_are_assembled_then_same_as_fitted_classifier():
+    from sklearn.model_selection import KFold, cross_val_predict
+    from sklearn.svm import LinearSVC
+
+    from detector.classifier import calibrated_on
+
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(300, 5))
+    y = np.array(["benign", "scam_a", "scam_b"])[rng.integers(0, 3, 300)]
+    X[y == "scam_a", 0] += 2
+    X[y == "scam_b", 1] += 2
+    scam = ["scam_a", "scam_b"]
+    splits = list(KFold(2, shuffle=True, random_state=0).split(X))
+    fitted = BlendedScamClassifier(scam_classes=scam, calibration_cv=splits, random_state=0).fit(
+        X, y
+    )
+
+    def head(target):
+        svc = LinearSVC(C=0.3, class_weight="balanced", tol=1e-3, random_state=0)
+        oof = cross_val_predict(svc, X, target, cv=splits, method="decision_function")
+        return calibrated_on(svc.fit(X, target), oof, target)
+
+    is_scam = np.isin(y, scam)
+    assembled = BlendedScamClassifier.from_heads(head(y), head(is_scam), scam, random_state=0)
+    np.testing.assert_allclose(assembled.predict_proba(X), fitted.predict_proba(X), rtol=1e-10)
+    with pytest.raises(ValueError, match="other classes"):
+        calibrated_on(LinearSVC().fit(X, y), np.zeros((300, 3)), is_scam)

@@ -46,7 +46,7 @@ SCAM_EN = [
     ("customer", "ok, done"),
     ("agent", "Send me the 6-digit code we just texted you so I can process the refund."),  # 5
 ]
-# Neither agent turn says enough on its own; read together they do.
+# Two agent turns, a claim and a threat, with a customer turn between them.
 SPREAD_EN = [
     ("agent", "This is Amazon support."),
     ("customer", "What happened?"),
@@ -139,14 +139,19 @@ def test_when_scam_turns_dangerous_then_first_warning_at_that_turn(
     assert any(s["code"] == "requests_otp" for s in c.signals)
 
 
-def test_when_ask_is_spread_over_turns_then_context_window_raises(tiny_detector):
+def test_when_agent_turns_follow_each_other_then_context_risk_is_the_joined_window(
+    tiny_detector,
+):
     c = score_conversation(tiny_detector, SPREAD_EN)
     agent = [t for t in c.turns if t.role == "agent"]
-    assert all(t.assessment.verdict == "allow" for t in agent)  # no single turn says enough
     assert agent[0].context_risk == 0.0  # the first agent turn has no window
-    assert agent[1].context_risk >= tiny_detector.warn_threshold
-    assert c.verdict in ("warn", "block") and c.first_warning_turn == 2
-    assert score_conversation(tiny_detector, SPREAD_EN, window=1).verdict == "allow"
+    joined = "\n".join(text for role, text in SPREAD_EN if role == "agent")
+    assert agent[1].context_risk == pytest.approx(tiny_detector.score_message(joined).risk)
+    # the running risk is the largest of the agent turns' own and context risks
+    assert c.risk == pytest.approx(max(max(t.assessment.risk, t.context_risk) for t in agent))
+    alone = score_conversation(tiny_detector, SPREAD_EN, window=1)
+    assert all(t.context_risk == 0.0 for t in alone.turns)
+    assert alone.risk == pytest.approx(max(t.assessment.risk for t in agent))
 
 
 @pytest.mark.parametrize("turns", [REPORT_ZH, REPORT_EN], ids=["zh", "en"])
@@ -370,3 +375,21 @@ def test_shipped_model_keeps_a_benign_thread_with_claim_and_refund_quiet(shipped
     ]
     c = score_conversation(shipped_detector, turns)
     assert (c.verdict, c.first_warning_turn) == ("allow", None)
+
+
+# No single turn of this thread asks for anything; read together they walk the victim into a
+# "百万保障" cancellation in a payment app. Made up for this test.
+SPREAD_ZH = [
+    ("agent", "我是抖音客服"),
+    ("customer", "嗯"),
+    ("agent", "您的百万保障服务今天到期，不关闭会影响征信"),
+    ("agent", "我教您在支付宝里操作一下"),
+]
+
+
+def test_shipped_model_warns_when_the_ask_is_spread_over_agent_turns(shipped_detector):
+    c = score_conversation(shipped_detector, SPREAD_ZH)
+    agent = [t for t in c.turns if t.role == "agent"]
+    assert all(t.assessment.verdict == "allow" for t in agent)  # no single turn says enough
+    assert c.verdict in ("warn", "block") and c.first_warning_turn in (2, 3)
+    assert score_conversation(shipped_detector, SPREAD_ZH, window=1).verdict == "allow"
