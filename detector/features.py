@@ -168,11 +168,22 @@ class SharedCounts:
         self.__dict__.update(state)
         self._reset_caches()
 
+    @staticmethod
+    def supports(ngram_range) -> bool:
+        """Whether the packed counter handles these n-gram sizes (1 to 3 characters: three
+        21-bit code points fill a 64-bit code)."""
+        from detector.fastpath import _PACKED_MAX_N
+
+        low, high = ngram_range
+        return 1 <= low <= high <= _PACKED_MAX_N
+
     @classmethod
     def count(cls, texts: list[str], ngram_range, n_jobs: int = -1) -> SharedCounts:
         """Count ``texts`` in two halves on two cores and merge the vocabularies."""
         from joblib import Parallel, delayed
 
+        if not cls.supports(ngram_range):
+            raise ValueError(f"shared counts hold 1- to 3-grams, not {tuple(ngram_range)}")
         texts = list(dict.fromkeys(texts))
         halves = [texts[: len(texts) // 2], texts[len(texts) // 2 :]]
         parts = Parallel(n_jobs=n_jobs)(delayed(_count_chunk)(h, ngram_range) for h in halves if h)

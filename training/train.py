@@ -376,11 +376,14 @@ def train(
     for part in Parallel(n_jobs=n_jobs)(delayed(text_views)(c) for c in chunks):
         views.update(part)
     progress(f"normalized {len(views)} distinct texts")
-    # Likewise count their char n-grams once; each fit derives its TF-IDF from the counts.
-    counts = SharedCounts.count(
-        sorted({masked for masked, _ in views.values()}), params.ngram_range, n_jobs
-    )
-    progress(f"counted {counts.counts.shape[1]} distinct n-grams")
+    # Likewise count their char n-grams once; each fit derives its TF-IDF from the counts
+    # (n-grams longer than the packed counter holds: each fit counts its own).
+    counts = None
+    if SharedCounts.supports(params.ngram_range):
+        counts = SharedCounts.count(
+            sorted({masked for masked, _ in views.values()}), params.ngram_range, n_jobs
+        )
+        progress(f"counted {counts.counts.shape[1]} distinct n-grams")
 
     def job(k: int, views: dict[str, Any], counts: SharedCounts) -> _Heads:
         with precomputed_views(views, counts):

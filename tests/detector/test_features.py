@@ -158,6 +158,10 @@ def test_when_counts_are_shared_then_vectorizer_and_matrices_equal_a_plain_fit(
     np.testing.assert_array_equal(a.toarray(), stranger.transform(test).toarray())
     # texts the counts do not hold fall back to the plain path
     assert counts.transform(stranger, ["never counted"]) is None
+    # the packed counter holds 1- to 3-grams; longer ones are refused, never mis-counted
+    assert not SharedCounts.supports((1, 4)) and SharedCounts.supports((1, 3))
+    with pytest.raises(ValueError, match="1- to 3-grams"):
+        SharedCounts.count(masked, (1, 4), n_jobs=1)
     # n-grams the counts never saw: the plain path
     foreign = _tfidf_vectorizer((1, 3), None, 1).fit(["ζζζ ωωω"])
     assert counts.transform(foreign, test) is None

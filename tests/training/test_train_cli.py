@@ -72,6 +72,22 @@ def test_when_training_twice_then_same_model(user_csv, tmp_path):
     assert a["thresholds"] == b["thresholds"]
 
 
+def test_when_ngrams_are_longer_than_the_shared_counter_holds_then_each_fit_counts(
+    user_csv, tmp_path
+):
+    from detector.engine import Detector
+    from training.train import Params, train
+
+    manifest = train(user_csv, tmp_path / "m", "label", Params(min_df=1, ngram_range=(1, 4)))
+    assert manifest["params"]["ngram_range"] == [1, 4]
+    pipeline = load_message_model(tmp_path / "m").pipeline
+    assert max(len(t) for t in pipeline[0].vectorizer_.vocabulary_) == 4
+    d = Detector.load(tmp_path / "m")
+    assert d.score_message("请把验证码发给我，我是平台客服").risk > d.score_message(
+        "双十一充值95折，官网下单即可"
+    ).risk
+
+
 def test_when_evaluating_dialogues_then_turns_and_dialogues_reported(tiny_model_dir, tmp_path):
     path = tmp_path / "d.jsonl"
     dialogues = [
