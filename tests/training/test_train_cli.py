@@ -83,9 +83,10 @@ def test_when_ngrams_are_longer_than_the_shared_counter_holds_then_each_fit_coun
     pipeline = load_message_model(tmp_path / "m").pipeline
     assert max(len(t) for t in pipeline[0].vectorizer_.vocabulary_) == 4
     d = Detector.load(tmp_path / "m")
-    assert d.score_message("请把验证码发给我，我是平台客服").risk > d.score_message(
-        "双十一充值95折，官网下单即可"
-    ).risk
+    assert (
+        d.score_message("请把验证码发给我，我是平台客服").risk
+        > d.score_message("双十一充值95折，官网下单即可").risk
+    )
 
 
 def test_when_evaluating_dialogues_then_turns_and_dialogues_reported(tiny_model_dir, tmp_path):
