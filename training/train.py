@@ -181,19 +181,24 @@ class _Heads:
     risk: LinearSVC | None
 
 
-def _fit_heads(params: Params, X: np.ndarray, y: np.ndarray, is_scam: np.ndarray) -> _Heads:
+def _features(params: Params, X: np.ndarray) -> tuple[MessageFeatures, Any]:
+    """A fit's features, fitted on ``X``, and ``X``'s feature matrix."""
     features = MessageFeatures(
         ngram_range=params.ngram_range,
         max_features=params.max_features,
         min_df=params.min_df,
         signal_weight=params.signal_weight,
     )
-    Xf = features.fit_transform(X)
-    category = _svc(params).fit(Xf, y)
-    # A second, scam-vs-benign head, unless the categories already are just that.
-    two_heads = len(category.classes_) > 2 and params.risk_weight > 0 and len(set(is_scam)) > 1
-    risk = _svc(params).fit(Xf, is_scam) if two_heads else None
-    return _Heads(features, category, risk)
+    return features, features.fit_transform(X)
+
+
+def _two_heads(params: Params, y: np.ndarray, is_scam: np.ndarray) -> bool:
+    """A second, scam-vs-benign head, unless the categories already are just that."""
+    return len(np.unique(y)) > 2 and params.risk_weight > 0 and len(set(is_scam)) > 1
+
+
+def _fit_svc(params: Params, Xf: Any, target: np.ndarray) -> LinearSVC:
+    return _svc(params).fit(Xf, target)
 
 
 def _decisions(heads: _Heads, X: np.ndarray, classes: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -385,22 +390,41 @@ def train(
         )
         progress(f"counted {counts.counts.shape[1]} distinct n-grams")
 
-    def job(k: int, views: dict[str, Any], counts: SharedCounts) -> _Heads:
-        with precomputed_views(views, counts):
-            rows = np.arange(len(X)) if k < 0 else splits[k][0]
-            return _fit_heads(params, X[rows], y[rows], is_scam[rows])
+    def rows_of(k: int) -> np.ndarray:
+        return np.arange(len(X)) if k < 0 else splits[k][0]
 
-    # Step 1: the uncalibrated heads of the final model and of each fold. The fits are
-    # independent: run them on every core, the longest (final) one first. The results do
-    # not depend on n_jobs.
+    # Step 1: the uncalibrated heads of the final model and of each fold.
+    # a. Features, in threads: deriving them from the shared views and counts releases the
+    #    GIL for most of its work, and threads share those instead of pickling them.
     jobs = [-1, *range(len(splits))]
+    with precomputed_views(views, counts):
+        features = dict(
+            zip(
+                jobs,
+                Parallel(n_jobs=n_jobs, backend="threading")(
+                    delayed(_features)(params, X[rows_of(k)]) for k in jobs
+                ),
+                strict=True,
+            )
+        )
+    progress("features of the final model and the folds built")
+    # b. The LinearSVC fits, in processes (liblinear seeds one RNG per process: threads
+    #    would share it and make the fits depend on timing), the longest first. Only the
+    #    feature matrices travel (memory-mapped) and the fitted heads come back. The
+    #    results do not depend on n_jobs.
+    fits = [(k, "category") for k in jobs]
+    fits += [(k, "risk") for k in jobs if _two_heads(params, y[rows_of(k)], is_scam[rows_of(k)])]
+    targets = {"category": y, "risk": is_scam}
     results = Parallel(n_jobs=n_jobs, return_as="generator")(
-        delayed(job)(k, views, counts) for k in jobs
+        delayed(_fit_svc)(params, features[k][1], targets[head][rows_of(k)]) for k, head in fits
     )
-    fitted: dict[int, _Heads] = {}
-    for k, heads in zip(jobs, results, strict=True):
-        fitted[k] = heads
-        progress("final model fitted" if k < 0 else f"fold {k + 1}/{N_SPLITS} fitted")
+    svcs: dict[tuple[int, str], LinearSVC] = {}
+    for (k, head), svc in zip(fits, results, strict=True):
+        svcs[k, head] = svc
+        if head == "category":
+            progress("final model fitted" if k < 0 else f"fold {k + 1}/{N_SPLITS} fitted")
+    fitted = {k: _Heads(features[k][0], svcs[k, "category"], svcs.get((k, "risk"))) for k in jobs}
+    del features
 
     # Step 2: out-of-fold decision values of every row, from the fold that did not see it.
     # They calibrate every head (the final model's on all rows, a fold's on its own training
@@ -411,9 +435,12 @@ def train(
     classes = np.unique(y)
     oof_category = np.full((len(X), 1 if len(classes) == 2 else len(classes)), np.nan)
     oof_risk = None if fitted[-1].risk is None else np.zeros(len(X))
+    threads = Parallel(n_jobs=n_jobs, backend="threading")
     with precomputed_views(views, counts):
-        for k, (_, te) in enumerate(splits):
-            category, risk = _decisions(fitted[k], X[te], classes)
+        decisions = threads(
+            delayed(_decisions)(fitted[k], X[te], classes) for k, (_, te) in enumerate(splits)
+        )
+        for (_, te), (category, risk) in zip(splits, decisions, strict=True):
             oof_category[te] = category
             if oof_risk is not None and risk is not None:
                 oof_risk[te] = risk
@@ -424,8 +451,12 @@ def train(
                 params, fitted[k], rows, y, is_scam, oof_category, oof_risk, scam_classes
             )
 
-        for k, (_, te) in enumerate(splits):
-            oof[te] = _risk(calibrated(k), X[te], scam_classes, params)
+        risks = threads(
+            delayed(_risk)(calibrated(k), X[te], scam_classes, params)
+            for k, (_, te) in enumerate(splits)
+        )
+        for (_, te), risk in zip(splits, risks, strict=True):
+            oof[te] = risk
         pipeline = calibrated(-1)
     progress("calibrated on out-of-fold decision values")
     thresholds: dict[str, Any] = choose_thresholds(oof, is_scam)
