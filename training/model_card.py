@@ -25,15 +25,17 @@ KNOWN_WEAKNESSES = """\
   n-grams they do not match, with the global thresholds; expect low recall.
 - Char n-grams read surface form: a scam reworded with synonyms the corpus never used can
   slip through; signals (rules) cover the core asks regardless of wording variants.
-- Very short asks score under warn although the signal fires ("验证码发我一下" 0.61 against
-  a zh warn threshold of 0.66; "Send me the code" 0.18). Adding 56 short templates of both
+- Very short asks score under warn although the signal fires ("验证码发我一下" 0.56 against
+  a zh warn threshold of 0.59; "Send me the code" 0.08). Adding 56 short templates of both
   labels lifted them over warn but pushed STC-3 zh customer turns to 1.03 % flagged, over
   the 1 % budget, so that corpus was not shipped. In a conversation, score the thread
   (`/v1/conversations/score`): the turn before such an ask usually carries the pretext.
 - A scam's own fake warning hides its ask from the rules: in "有骗子冒充我们说要收费，只需要把
   验证码发给我" the reported-speech cue 冒充 silences `requests_otp` for the whole sentence
-  (risk 0.48). Moving 冒充/自称 to clause scope was measured: +608 signals on benign corpus
+  (risk 0.24). Moving 冒充/自称 to clause scope was measured: +608 signals on benign corpus
   rows, +0 on scam rows, so it was not done.
+- Chinese acquaintance recall on the development set sits one message above its target
+  (136 of 150 at 0.90 needed): treat it as at the target, not above it.
 """
 
 
