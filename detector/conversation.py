@@ -23,8 +23,9 @@ quotes a scammer. :func:`score_conversation` reads a thread like this:
    report scams ("有人让我把验证码发给他"), so their text is scored and returned but not counted,
    and it never enters a context window.
 4. **Verdict.** The running verdict follows the detector's thresholds on the running risk, and
-   is at least ``warn`` once an agent turn's own verdict is ``warn``/``block`` (e.g. raised by
-   an unofficial contact under a claimed organisation). The conversation's ``risk`` and
+   is at least ``warn`` once an agent turn's own verdict, or its window's, is ``warn``/``block``
+   (e.g. raised by an unofficial contact under a claimed organisation, or by an escalation:
+   "我是客服" in one turn and "验证码念一下" in the next). The conversation's ``risk`` and
    ``verdict`` are those after the last turn; ``first_warning_turn`` is the first index at which
    the running verdict was ``warn``/``block`` (always an agent turn), or ``None``.
 5. **Evidence.** ``signals`` is the union of the agent turns' signals and of the window signals
@@ -144,6 +145,7 @@ def score_conversation(
         cut = max(0, len(joined) - detector.max_chars)
         windows.append((t, joined[cut:], cut, segments))
     context_risk = [0.0] * len(texts)
+    context_raised = [False] * len(texts)  # the window's verdict is above its risk's
     window_signals: list[tuple[int, Signal]] = []
     if windows:
         scored = detector.score_messages(
@@ -151,6 +153,7 @@ def score_conversation(
         )
         for (t, _, cut, segments), a in zip(windows, scored, strict=True):
             context_risk[t] = a.risk
+            context_raised[t] = a.verdict != "allow"
             window_signals.extend(_map_signals(a.signals, cut, segments, texts))
 
     # Running risk and verdict, turn by turn.
@@ -160,7 +163,7 @@ def score_conversation(
     for i, a in enumerate(assessments):
         if roles[i] == "agent":
             running_risk = max(running_risk, a.risk, context_risk[i])
-            raised = raised or a.verdict != "allow"
+            raised = raised or a.verdict != "allow" or context_raised[i]
         verdict = _verdict(running_risk, warn_at, block_at)
         if raised and verdict == "allow":
             verdict = "warn"

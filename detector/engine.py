@@ -2,7 +2,8 @@
 
 Reading order of :meth:`Detector.score_messages`: check input → featurize (normalize once,
 find signals, char n-grams) → calibrated classifier → risk = probability of the scam classes →
-verdict from the manifest's thresholds → category → warning sentence. No network or database
+verdict from the manifest's thresholds, raised by the escalations of ``escalations.yaml`` →
+category → warning sentence. No network or database
 I/O happens here.
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -68,6 +69,71 @@ def load_warnings() -> dict[str, dict[str, str]]:
     return table
 
 
+_VERDICT_ORDER = {"allow": 0, "warn": 1, "block": 2}
+
+
+@dataclass(frozen=True, slots=True)
+class Escalation:
+    """A combination of signals that makes a short message at least ``verdict``."""
+
+    id: str
+    all_of: frozenset[str]
+    any_of: frozenset[str]
+    max_chars: int
+    verdict: str
+
+    def applies(self, codes: set[str], length: int) -> bool:
+        return (
+            length <= self.max_chars
+            and self.all_of <= codes
+            and (not self.any_of or bool(self.any_of & codes))
+        )
+
+
+def load_escalations(source: str | None = None) -> tuple[Escalation, ...]:
+    """The verdict escalations of ``escalations.yaml`` (or of the YAML text ``source``),
+    validated: known signal codes, a positive ``max_chars``, verdict warn or block."""
+    from detector.signals.rules_schema import SIGNAL_CODES
+
+    path = DATA_DIR / "escalations.yaml"
+    where = "escalations" if source is not None else str(path)
+    data = yaml.safe_load(source if source is not None else path.read_text(encoding="utf-8"))
+    entries = data.get("escalations") if isinstance(data, dict) else None
+    if not isinstance(entries, list):
+        raise ConfigError(f"{where} needs an 'escalations' list")
+    out = []
+    for i, e in enumerate(entries):
+        if not isinstance(e, dict) or not {"id", "all_of", "max_chars", "verdict"} <= set(e):
+            raise ConfigError(f"{where}: entry {i} needs id, all_of, max_chars and verdict")
+        all_of, any_of = e["all_of"], e.get("any_of") or []
+        if not isinstance(all_of, list) or not isinstance(any_of, list) or not all_of:
+            raise ConfigError(f"{where}: {e['id']}: all_of (non-empty) and any_of are lists")
+        unknown = sorted(set(all_of + any_of) - set(SIGNAL_CODES))
+        if unknown:
+            raise ConfigError(f"{where}: {e['id']}: unknown signal codes {unknown}")
+        if not isinstance(e["max_chars"], int) or e["max_chars"] < 1:
+            raise ConfigError(f"{where}: {e['id']}: max_chars must be a positive integer")
+        if e["verdict"] not in ("warn", "block"):
+            raise ConfigError(f"{where}: {e['id']}: verdict must be warn or block")
+        out.append(
+            Escalation(
+                str(e["id"]), frozenset(all_of), frozenset(any_of), e["max_chars"], e["verdict"]
+            )
+        )
+    return tuple(out)
+
+
+def escalated_verdict(
+    verdict: str, signals: Sequence[Signal], length: int, escalations: Sequence[Escalation]
+) -> str:
+    """``verdict`` raised to the strongest escalation the message meets."""
+    codes = {s.code for s in signals}
+    for e in escalations:
+        if e.applies(codes, length) and _VERDICT_ORDER[e.verdict] > _VERDICT_ORDER[verdict]:
+            verdict = e.verdict
+    return verdict
+
+
 def warning_for(signals: Sequence[Signal], lang: str) -> str:
     table = load_warnings()
     present = {s.code for s in signals}
@@ -109,6 +175,7 @@ class Detector:
             lang: (t["warn"], t["block"]) for lang, t in model.thresholds_by_lang.items()
         }
         load_warnings()  # fail at start-up, not at the first risky message
+        self._escalations = load_escalations()
 
     @property
     def thresholds_by_lang(self) -> dict[str, tuple[float, float]]:
@@ -238,6 +305,9 @@ class Detector:
             verdict = "warn"
         else:
             verdict = "allow"
+        # A short message that claims to be support and asks for what support never asks
+        # for is a warning whatever the risk (escalations.yaml).
+        verdict = escalated_verdict(verdict, signals, len(text), self._escalations)
         is_scam = verdict != "allow"
         side = self._scam_idx if is_scam and len(self._scam_idx) else self._benign_idx
         category = str(self._classes[side[np.argmax(proba[side])]]) if len(side) else None

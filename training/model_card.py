@@ -26,7 +26,10 @@ KNOWN_WEAKNESSES = """\
 - Char n-grams read surface form: a scam reworded with synonyms the corpus never used can
   slip through; signals (rules) cover the core asks regardless of wording variants.
 - Very short asks score under warn although the signal fires ("验证码发我一下" 0.56 against
-  a zh warn threshold of 0.59; "Send me the code" 0.08). Adding 56 short templates of both
+  a zh warn threshold of 0.59; "Send me the code" 0.08). When the sender also claims to be
+  support or an authority, an escalation (`detector/data/escalations.yaml`) makes a message
+  of at most 150 characters a warning whatever its risk; without the claim, the model alone
+  decides. Adding 56 short templates of both
   labels lifted them over warn but pushed STC-3 zh customer turns to 1.03 % flagged, over
   the 1 % budget, so that corpus was not shipped. In a conversation, score the thread
   (`/v1/conversations/score`): the turn before such an ask usually carries the pretext.
