@@ -30,8 +30,18 @@ class _In(BaseModel):
 class MessageIn(_In):
     text: str = Field(min_length=1, max_length=MAX_TEXT)
     claimed_org: str | None = Short
-    sender_role: Literal["agent", "customer"] | None = None
-    conversation_id: str | None = Field(default=None, max_length=100)
+    sender_role: Literal["agent", "customer"] | None = Field(
+        default=None,
+        description="Who sent the message. Informational: a single message is scored the same "
+        "either way; POST /v1/conversations/score reads roles (customer turns are scored but "
+        "never raise the thread's risk).",
+    )
+    conversation_id: str | None = Field(
+        default=None,
+        max_length=100,
+        description="Your id for the thread. Informational: the service keeps no per-thread "
+        "state; send the whole thread to POST /v1/conversations/score.",
+    )
     channel: Channel | None = None
 
 
