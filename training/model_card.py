@@ -25,8 +25,8 @@ KNOWN_WEAKNESSES = """\
   n-grams they do not match, with the global thresholds; expect low recall.
 - Char n-grams read surface form: a scam reworded with synonyms the corpus never used can
   slip through; signals (rules) cover the core asks regardless of wording variants.
-- Very short asks score under warn although the signal fires ("验证码发我一下" 0.56 against
-  a zh warn threshold of 0.59; "Send me the code" 0.08). When the sender also claims to be
+- Very short asks score under warn although the signal fires ("验证码发我一下" 0.59 against
+  a zh warn threshold of 0.61; "Send me the code" 0.08). When the sender also claims to be
   support or an authority, an escalation (`detector/data/escalations.yaml`) makes a message
   of at most 150 characters a warning whatever its risk; without the claim, the model alone
   decides. Adding 56 short templates of both
@@ -35,10 +35,15 @@ KNOWN_WEAKNESSES = """\
   (`/v1/conversations/score`): the turn before such an ask usually carries the pretext.
 - A scam's own fake warning hides its ask from the rules: in "有骗子冒充我们说要收费，只需要把
   验证码发给我" the reported-speech cue 冒充 silences `requests_otp` for the whole sentence
-  (risk 0.24). Moving 冒充/自称 to clause scope was measured: +608 signals on benign corpus
+  (risk 0.19). Moving 冒充/自称 to clause scope was measured: +608 signals on benign corpus
   rows, +0 on scam rows, so it was not done.
-- Chinese acquaintance recall on the development set sits one message above its target
-  (136 of 150 at 0.90 needed): treat it as at the target, not above it.
+- Chinese acquaintance and e-commerce recall on the development set sit close to their
+  targets (137 and 135 of 150; 135 and 128 needed): small shifts in real traffic can move them
+  under.
+- The English corpus is length-biased (rows of at most 100 characters: 662 benign vs 45 scam;
+  over 500: 812 vs 2,346), so short English asks score low. Short English scams with long
+  English benign counterparts were written and measured (`training/corpus/pending/`): they
+  cost Fraud-R1 en recall and raised STC-3 flag rates, so they are not in this model.
 """
 
 
