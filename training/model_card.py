@@ -25,7 +25,7 @@ KNOWN_WEAKNESSES = """\
   n-grams they do not match, with the global thresholds; expect low recall.
 - Char n-grams read surface form: a scam reworded with synonyms the corpus never used can
   slip through; signals (rules) cover the core asks regardless of wording variants.
-- Very short asks score under warn although the signal fires ("验证码发我一下" 0.59 against
+- Very short asks score under warn although the signal fires ("验证码发我一下" 0.58 against
   a zh warn threshold of 0.61; "Send me the code" 0.08). When the sender also claims to be
   support or an authority, an escalation (`detector/data/escalations.yaml`) makes a message
   of at most 150 characters a warning whatever its risk; without the claim, the model alone

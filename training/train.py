@@ -71,7 +71,9 @@ class Params:
     min_df: int = 2
     signal_weight: float = 1.0
     C: float = 0.3
-    tol: float = 1e-2
+    #: LinearSVC stopping tolerance: 0.1 gave the same figures as 0.01 (out of fold and on the
+    #: development sets) with the category fits ~20 % shorter (session 7).
+    tol: float = 0.1
     risk_weight: float = 0.5
     #: Long texts are also scored in windows of this many characters (None: whole text
     #: only), and a riskier window moves a text's risk this far towards its own.
@@ -435,12 +437,9 @@ def train(
     classes = np.unique(y)
     oof_category = np.full((len(X), 1 if len(classes) == 2 else len(classes)), np.nan)
     oof_risk = None if fitted[-1].risk is None else np.zeros(len(X))
-    threads = Parallel(n_jobs=n_jobs, backend="threading")
     with precomputed_views(views, counts):
-        decisions = threads(
-            delayed(_decisions)(fitted[k], X[te], classes) for k, (_, te) in enumerate(splits)
-        )
-        for (_, te), (category, risk) in zip(splits, decisions, strict=True):
+        for k, (_, te) in enumerate(splits):
+            category, risk = _decisions(fitted[k], X[te], classes)
             oof_category[te] = category
             if oof_risk is not None and risk is not None:
                 oof_risk[te] = risk
@@ -451,12 +450,8 @@ def train(
                 params, fitted[k], rows, y, is_scam, oof_category, oof_risk, scam_classes
             )
 
-        risks = threads(
-            delayed(_risk)(calibrated(k), X[te], scam_classes, params)
-            for k, (_, te) in enumerate(splits)
-        )
-        for (_, te), risk in zip(splits, risks, strict=True):
-            oof[te] = risk
+        for k, (_, te) in enumerate(splits):
+            oof[te] = _risk(calibrated(k), X[te], scam_classes, params)
         pipeline = calibrated(-1)
     progress("calibrated on out-of-fold decision values")
     thresholds: dict[str, Any] = choose_thresholds(oof, is_scam)
