@@ -67,11 +67,21 @@ class BlendedScamClassifier(ClassifierMixin, BaseEstimator):
         tags.input_tags.sparse = True
         return tags
 
-    def _calibrated(self) -> CalibratedClassifierCV:
-        svc = LinearSVC(
+    def base_svc(self) -> LinearSVC:
+        """The unfitted ``LinearSVC`` of either head."""
+        return LinearSVC(
             C=self.C, class_weight="balanced", tol=self.tol, random_state=self.random_state
         )
-        return CalibratedClassifierCV(svc, method="sigmoid", cv=self.calibration_cv, ensemble=False)
+
+    def needs_risk_head(self, n_classes: int, is_scam: np.ndarray) -> bool:
+        """A second, scam-vs-benign head, unless the categories already are just that (or
+        the rows hold one side only, or its weight is 0)."""
+        return n_classes > 2 and bool(is_scam.any() and not is_scam.all()) and self.risk_weight > 0
+
+    def _calibrated(self) -> CalibratedClassifierCV:
+        return CalibratedClassifierCV(
+            self.base_svc(), method="sigmoid", cv=self.calibration_cv, ensemble=False
+        )
 
     def fit(self, X, y):
         X, y = validate_data(self, X, y, accept_sparse="csr")
@@ -85,26 +95,21 @@ class BlendedScamClassifier(ClassifierMixin, BaseEstimator):
             self.scam_mask_ = np.isin(self.classes_, np.asarray(list(self.scam_classes)))
         self.category_ = self._calibrated().fit(X, y)
         is_scam = np.isin(y, self.classes_[self.scam_mask_])
-        two_sided = is_scam.any() and not is_scam.all()
-        if len(self.classes_) > 2 and two_sided and self.risk_weight > 0:
+        if self.needs_risk_head(len(self.classes_), is_scam):
             self.risk_ = self._calibrated().fit(X, is_scam)
         else:
             self.risk_ = None
         return self
 
-    @classmethod
-    def from_heads(
-        cls,
-        category: CalibratedClassifierCV,
-        risk: CalibratedClassifierCV | None,
-        scam_classes,
-        **params,
+    def with_heads(
+        self, category: CalibratedClassifierCV, risk: CalibratedClassifierCV | None
     ) -> BlendedScamClassifier:
-        """A fitted classifier made of two calibrated heads fitted elsewhere (training
-        calibrates them on its outer cross-validation folds: :func:`calibrated_on`)."""
-        clf = cls(scam_classes=scam_classes, **params)
+        """A fitted copy of this (unfitted) classifier made of two calibrated heads fitted
+        elsewhere (training calibrates them on its outer cross-validation folds:
+        :func:`calibrated_on`)."""
+        clf = clone(self)
         clf.classes_ = category.classes_
-        clf.scam_mask_ = np.isin(clf.classes_, np.asarray(list(scam_classes)))
+        clf.scam_mask_ = np.isin(clf.classes_, np.asarray(list(self.scam_classes)))
         clf.category_ = category
         clf.risk_ = risk
         clf.n_features_in_ = category.n_features_in_

@@ -3,8 +3,7 @@
 Reading order of :meth:`Detector.score_messages`: check input → featurize (normalize once,
 find signals, char n-grams) → calibrated classifier → risk = probability of the scam classes →
 verdict from the manifest's thresholds, raised by the escalations of ``escalations.yaml`` →
-category → warning sentence. No network or database
-I/O happens here.
+category → warning sentence. No network or database I/O happens here.
 """
 
 from __future__ import annotations

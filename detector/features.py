@@ -152,21 +152,16 @@ class SharedCounts:
         self.counts = counts
         self.ngram_range = tuple(ngram_range)
         self._row = {t: i for i, t in enumerate(texts)}
-        self._reset_caches()
-
-    def _reset_caches(self) -> None:
-        #: fitted vectorizer → its columns here (weak: a vectorizer's id can be reused)
-        self._columns: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-        self._column_of: dict[str, int] | None = None  # n-gram → column, built when needed
+        self._columns = weakref.WeakKeyDictionary()  # vectorizer fitted here → its columns
 
     def __getstate__(self) -> dict:
         state = self.__dict__.copy()
-        del state["_columns"], state["_column_of"]  # per process
+        del state["_columns"]  # which vectorizers this process fitted: not for other processes
         return state
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
-        self._reset_caches()
+        self._columns = weakref.WeakKeyDictionary()
 
     @staticmethod
     def supports(ngram_range) -> bool:
@@ -256,24 +251,11 @@ class SharedCounts:
         return vectorizer._tfidf.transform(X, copy=False)
 
     def transform(self, vectorizer: TfidfVectorizer, masked: list[str]):
-        """``vectorizer.transform(masked)`` from the counts; ``None`` when the counts cannot
-        stand in (texts they do not hold, n-grams they never saw, other settings)."""
-        if not masked or not all(t in self._row for t in masked):
-            return None
+        """``vectorizer.transform(masked)`` from the counts, for a vectorizer fitted by
+        :meth:`fit_transform` in this process; ``None`` otherwise."""
         columns = self._columns.get(vectorizer)
-        if columns is None:  # fitted elsewhere (another process): find its n-grams here
-            if not self._compatible(vectorizer, []) or not hasattr(vectorizer, "vocabulary_"):
-                return None
-            if self._column_of is None:
-                self._column_of = {t: j for j, t in enumerate(self.terms.tolist())}
-            vocabulary = vectorizer.vocabulary_
-            columns = np.empty(len(vocabulary), dtype=np.int64)
-            for term, j in vocabulary.items():
-                column = self._column_of.get(term)
-                if column is None:
-                    return None
-                columns[j] = column
-            self._columns[vectorizer] = columns
+        if columns is None or not masked or not all(t in self._row for t in masked):
+            return None
         return vectorizer._tfidf.transform(self._rows(masked)[:, columns], copy=False)
 
 

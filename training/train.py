@@ -170,8 +170,15 @@ def classes_for(df: pd.DataFrame, target: str) -> tuple[np.ndarray, list[str]]:
     return df["category"].to_numpy(), scam
 
 
-def _svc(params: Params) -> LinearSVC:
-    return LinearSVC(C=params.C, class_weight="balanced", tol=params.tol, random_state=SEED)
+def _classifier(params: Params, scam_classes: list[str] | None = None) -> BlendedScamClassifier:
+    """The classifier's settings; its heads are fitted and calibrated by :func:`train`."""
+    return BlendedScamClassifier(
+        scam_classes=scam_classes,
+        C=params.C,
+        tol=params.tol,
+        risk_weight=params.risk_weight,
+        random_state=SEED,
+    )
 
 
 @dataclass
@@ -194,13 +201,8 @@ def _features(params: Params, X: np.ndarray) -> tuple[MessageFeatures, Any]:
     return features, features.fit_transform(X)
 
 
-def _two_heads(params: Params, y: np.ndarray, is_scam: np.ndarray) -> bool:
-    """A second, scam-vs-benign head, unless the categories already are just that."""
-    return len(np.unique(y)) > 2 and params.risk_weight > 0 and len(set(is_scam)) > 1
-
-
 def _fit_svc(params: Params, Xf: Any, target: np.ndarray) -> LinearSVC:
-    return _svc(params).fit(Xf, target)
+    return _classifier(params).base_svc().fit(Xf, target)
 
 
 def _decisions(heads: _Heads, X: np.ndarray, classes: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -246,15 +248,7 @@ def _calibrated_pipeline(
     risk = None
     if heads.risk is not None and oof_risk is not None:
         risk = calibrated_on(heads.risk, oof_risk[rows], is_scam[rows])
-    classifier = BlendedScamClassifier.from_heads(
-        category,
-        risk,
-        scam_classes,
-        C=params.C,
-        tol=params.tol,
-        risk_weight=params.risk_weight,
-        random_state=SEED,
-    )
+    classifier = _classifier(params, scam_classes).with_heads(category, risk)
     return Pipeline([("features", heads.features), ("classifier", classifier)])
 
 
@@ -415,7 +409,12 @@ def train(
     #    feature matrices travel (memory-mapped) and the fitted heads come back. The
     #    results do not depend on n_jobs.
     fits = [(k, "category") for k in jobs]
-    fits += [(k, "risk") for k in jobs if _two_heads(params, y[rows_of(k)], is_scam[rows_of(k)])]
+    clf = _classifier(params)
+    fits += [
+        (k, "risk")
+        for k in jobs
+        if clf.needs_risk_head(len(np.unique(y[rows_of(k)])), is_scam[rows_of(k)])
+    ]
     targets = {"category": y, "risk": is_scam}
     results = Parallel(n_jobs=n_jobs, return_as="generator")(
         delayed(_fit_svc)(params, features[k][1], targets[head][rows_of(k)]) for k, head in fits

@@ -134,7 +134,9 @@ def test_when_heads_are_assembled_then_same_as_fitted_classifier():
         return calibrated_on(svc.fit(X, target), oof, target)
 
     is_scam = np.isin(y, scam)
-    assembled = BlendedScamClassifier.from_heads(head(y), head(is_scam), scam, random_state=0)
+    settings = BlendedScamClassifier(scam_classes=scam, random_state=0)
+    assembled = settings.with_heads(head(y), head(is_scam))
+    assert not hasattr(settings, "classes_")  # a fitted copy; the settings stay unfitted
     np.testing.assert_allclose(assembled.predict_proba(X), fitted.predict_proba(X), rtol=1e-10)
     with pytest.raises(ValueError, match="other classes"):
         calibrated_on(LinearSVC().fit(X, y), np.zeros((300, 3)), is_scam)

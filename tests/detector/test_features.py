@@ -144,25 +144,18 @@ def test_when_counts_are_shared_then_vectorizer_and_matrices_equal_a_plain_fit(
         np.testing.assert_array_equal(a.indptr, b.indptr)
         np.testing.assert_array_equal(a.indices, b.indices)
         np.testing.assert_array_equal(a.data, b.data)
-    # a vectorizer and counts that crossed a process boundary (pickled) still match
+    # a vectorizer the counts did not fit (or that crossed a pickle) takes the plain path,
+    # even when a fitted one has died and its id is reused
     import pickle
 
-    shared2, counts2 = pickle.loads(pickle.dumps((shared, counts)))
-    a = counts2.transform(shared2, test).sorted_indices()
-    np.testing.assert_array_equal(a.toarray(), plain.transform(test).toarray())
-    # a vectorizer the counts did not fit finds its own n-grams' columns, even when a
-    # fitted one has died and its id is reused
+    assert pickle.loads(pickle.dumps(counts)).transform(shared, test) is None
     del shared
     stranger = _tfidf_vectorizer((1, 3), max_features, min_df).fit(fold)
-    a = counts.transform(stranger, test).sorted_indices()
-    np.testing.assert_array_equal(a.toarray(), stranger.transform(test).toarray())
+    assert counts.transform(stranger, test) is None
     # texts the counts do not hold fall back to the plain path
     assert counts.transform(stranger, ["never counted"]) is None
     # the packed counter holds 1- to 3-grams; longer ones are refused, never mis-counted
     assert not SharedCounts.supports((1, 4)) and SharedCounts.supports((1, 3))
     with pytest.raises(ValueError, match="1- to 3-grams"):
         SharedCounts.count(masked, (1, 4), n_jobs=1)
-    # n-grams the counts never saw: the plain path
-    foreign = _tfidf_vectorizer((1, 3), None, 1).fit(["ζζζ ωωω"])
-    assert counts.transform(foreign, test) is None
     assert counts.fit_transform(_tfidf_vectorizer((1, 2), None, 1), fold) is None
